@@ -1,0 +1,37 @@
+//! The project's automation, run as `cargo xtask <task>`.
+//!
+//! - `cargo xtask test`: the whole test matrix, ending with a table of its
+//!   cells; exits non-zero if any cell failed.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod matrix;
+mod shell;
+#[cfg(test)]
+mod tidy;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<ExitCode, String> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "test" => matrix::run(&rest),
+        "" | "help" | "--help" | "-h" => {
+            println!("usage: cargo xtask test [--only NAME]...");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
+    }
+}
