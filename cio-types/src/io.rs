@@ -68,6 +68,14 @@ pub trait Io: Send + Sync {
     fn close(&self) -> Result<(), Error>;
 }
 
+impl std::fmt::Debug for dyn Io + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Io")
+            .field("config", self.config())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Io + ?Sized> Io for Box<T> {
     fn config(&self) -> &Config {
         (**self).config()
