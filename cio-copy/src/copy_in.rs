@@ -1,0 +1,154 @@
+//! From the caller's stdin to the task's stdin FIFO.
+//!
+//! A descriptor is waited on through the reactor and spliced into the FIFO
+//! when the kernel allows it (a pipe, a file), or read once it is ready (a
+//! terminal), so a stdin that says nothing holds no thread. At the end of
+//! the input the FIFO is closed so that the task sees end-of-file after the
+//! last byte.
+
+use std::future::poll_fn;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::pin::Pin;
+use std::task::Poll;
+
+use cio_fifo::FifoWriter;
+use futures::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use rustix::io::Errno;
+
+use crate::fd::{self, PolledFd};
+use crate::pool::Buffer;
+use crate::streams::{Input, InputKind};
+
+/// The most one `splice(2)` call asks for.
+const SPLICE_CHUNK: usize = 1024 * 1024;
+
+/// Copies `input` into the stdin FIFO until its end, then closes the FIFO.
+/// Returns the number of bytes copied.
+///
+/// On an error of the input the FIFO is closed too, so that the task is not
+/// left waiting for bytes that will not come.
+pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter) -> io::Result<u64> {
+    let copied = match input.0 {
+        InputKind::Fd(fd) => from_fd(fd, &mut fifo).await,
+        InputKind::Async(mut reader) => from_async(&mut reader, &mut fifo).await,
+        InputKind::Blocking(reader) => from_blocking(reader, &mut fifo).await,
+    };
+    let closed = fifo.close().await;
+    let copied = copied?;
+    closed?;
+    Ok(copied)
+}
+
+/// From a descriptor: splice while the kernel allows it, then read.
+async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter) -> io::Result<u64> {
+    let source = PolledFd::new(fd)?;
+    let mut copied = 0;
+    source.readable().await?;
+    loop {
+        let Some(fifo_fd) = fifo.fd() else {
+            return Ok(copied);
+        };
+        match fd::splice(&source, fifo_fd, SPLICE_CHUNK) {
+            Ok(0) => return Ok(copied),
+            Ok(n) => copied += n as u64,
+
+            // Either side would block: wait on the one that does.
+            Err(Errno::AGAIN) if fd::has_bytes(&source) => {
+                poll_fn(|cx| fifo.poll_writable(cx)).await?;
+            }
+            Err(Errno::AGAIN) => source.readable().await?,
+
+            // A terminal cannot be spliced from: read it instead.
+            Err(Errno::INVAL) => return Ok(copied + from_ready_fd(&source, fifo).await?),
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+}
+
+/// From a descriptor that cannot be spliced: wait until it is readable,
+/// read once (which then does not block), and write what came.
+async fn from_ready_fd(source: &PolledFd, fifo: &mut FifoWriter) -> io::Result<u64> {
+    let mut copied = 0;
+    loop {
+        source.readable().await?;
+
+        let mut buffer = Buffer::take();
+        let n = match fd::read(source, &mut buffer) {
+            Ok(0) => return Ok(copied),
+            Ok(n) => n,
+            Err(Errno::AGAIN) => continue,
+            Err(errno) => return Err(errno.into()),
+        };
+        fifo.write_all(&buffer[..n]).await?;
+        copied += n as u64;
+    }
+}
+
+/// From an async reader.
+///
+/// A reader cannot say it is ready without being handed a buffer, so the
+/// wait is a one-byte read into the stack; once a byte has come, a pooled
+/// buffer takes whatever else is ready without waiting.
+async fn from_async(
+    reader: &mut (dyn AsyncRead + Send + Unpin),
+    fifo: &mut FifoWriter,
+) -> io::Result<u64> {
+    let mut copied = 0;
+    loop {
+        let mut first = [0_u8; 1];
+        if reader.read(&mut first).await? == 0 {
+            return Ok(copied);
+        }
+
+        let mut buffer = Buffer::take();
+        buffer[0] = first[0];
+        let mut len = 1;
+        while len < buffer.len() {
+            let more =
+                poll_fn(
+                    |cx| match Pin::new(&mut *reader).poll_read(cx, &mut buffer[len..]) {
+                        Poll::Pending => Poll::Ready(None),
+                        Poll::Ready(result) => Poll::Ready(Some(result)),
+                    },
+                );
+            match more.await.transpose()? {
+                Some(n) if n > 0 => len += n,
+                _ => break,
+            }
+        }
+
+        fifo.write_all(&buffer[..len]).await?;
+        copied += len as u64;
+    }
+}
+
+/// From a blocking reader, each read on the `blocking` pool.
+async fn from_blocking(reader: Box<dyn Read + Send>, fifo: &mut FifoWriter) -> io::Result<u64> {
+    let mut copied = 0;
+    let mut reader = Some(reader);
+    loop {
+        let Some(mut moving) = reader.take() else {
+            return Ok(copied);
+        };
+        let (back, buffer, result) = blocking::unblock(move || {
+            let mut buffer = Buffer::take();
+            let result = loop {
+                match moving.read(&mut buffer) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            (moving, buffer, result)
+        })
+        .await;
+
+        let n = result?;
+        if n == 0 {
+            return Ok(copied);
+        }
+        fifo.write_all(&buffer[..n]).await?;
+        copied += n as u64;
+        reader = Some(back);
+    }
+}

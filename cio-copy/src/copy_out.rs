@@ -1,0 +1,155 @@
+//! From a task's stdout or stderr FIFO to the caller's stream.
+//!
+//! A descriptor sink gets the bytes by `splice(2)`: they move from the FIFO
+//! to the pipe, file or socket inside the kernel. When the kernel cannot
+//! splice there (a terminal, a file opened for appending), or when the sink
+//! is a writer, the bytes go through a pooled buffer, borrowed only once the
+//! FIFO has something to give and returned before waiting again.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
+
+use cio_fifo::FifoReader;
+use futures::io::{AsyncWrite, AsyncWriteExt};
+use rustix::io::Errno;
+
+use crate::fd::{self, FdKind, PolledFd};
+use crate::pool::{BUFFER_SIZE, Buffer};
+use crate::streams::{Output, OutputKind};
+
+/// The most one `splice(2)` call asks for: more than any FIFO holds.
+const SPLICE_CHUNK: usize = 16 * 1024 * 1024;
+
+/// Copies everything the task writes into `fifo` to `output`, until the
+/// task side closes. Returns the number of bytes copied.
+pub(crate) async fn copy_out(mut fifo: FifoReader, output: Output) -> io::Result<u64> {
+    match output.0 {
+        OutputKind::Fd(fd) => to_fd(&mut fifo, fd).await,
+        OutputKind::Async(mut writer) => to_async(&mut fifo, &mut writer).await,
+        OutputKind::Blocking(writer) => to_blocking(&mut fifo, writer).await,
+    }
+}
+
+/// To a descriptor: splice while the kernel allows it, then fall back.
+async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
+    // A file opened for appending must keep appending, which splice refuses
+    // to do: write to it instead.
+    let kind = fd::classify(&fd)?;
+    if kind == (FdKind::File { append: true }) {
+        return to_file(fifo, File::from(fd), 0).await;
+    }
+
+    let sink = PolledFd::new(fd)?;
+    let mut copied = 0;
+    fifo.ready().await?;
+    loop {
+        match fd::splice(&*fifo, &sink, SPLICE_CHUNK) {
+            // After `ready`, zero is the true end of the stream.
+            Ok(0) => return Ok(copied),
+            Ok(n) => copied += n as u64,
+
+            // Either side would block: wait on the one that does.
+            Err(Errno::AGAIN) if fd::has_bytes(&*fifo) => sink.writable().await?,
+            Err(Errno::AGAIN) => fifo.ready().await?,
+
+            // The kernel cannot splice into this sink (a terminal, say):
+            // nothing moved, so carry on through a buffer.
+            Err(Errno::INVAL) => {
+                let fd = sink.into_inner()?;
+                return match kind {
+                    FdKind::File { .. } => to_file(fifo, File::from(fd), copied).await,
+                    FdKind::Stream => {
+                        let writer: Box<dyn Write + Send> = Box::new(File::from(fd));
+                        Ok(copied + to_blocking(fifo, writer).await?)
+                    }
+                };
+            }
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+}
+
+/// To a file, with `write(2)` from a pooled buffer. A file never makes a
+/// writer wait for room, so the writes happen here, on the copy's thread.
+async fn to_file(fifo: &mut FifoReader, mut file: File, mut copied: u64) -> io::Result<u64> {
+    loop {
+        let Some(chunk) = next_chunk(fifo).await? else {
+            return Ok(copied);
+        };
+        file.write_all(&chunk.buffer[..chunk.len])?;
+        copied += chunk.len as u64;
+    }
+}
+
+/// To an async writer.
+async fn to_async(
+    fifo: &mut FifoReader,
+    writer: &mut (dyn AsyncWrite + Send + Unpin),
+) -> io::Result<u64> {
+    let mut copied = 0;
+    loop {
+        let Some(chunk) = next_chunk(fifo).await? else {
+            writer.flush().await?;
+            return Ok(copied);
+        };
+        writer.write_all(&chunk.buffer[..chunk.len]).await?;
+        writer.flush().await?;
+        copied += chunk.len as u64;
+    }
+}
+
+/// To a blocking writer: each chunk is written on the `blocking` pool, the
+/// writer and the buffer travelling there and back.
+async fn to_blocking(fifo: &mut FifoReader, writer: Box<dyn Write + Send>) -> io::Result<u64> {
+    let mut copied = 0;
+    let mut writer = Some(writer);
+    loop {
+        let Some(chunk) = next_chunk(fifo).await? else {
+            return Ok(copied);
+        };
+        let Some(mut moving) = writer.take() else {
+            return Ok(copied);
+        };
+
+        let (back, result) = blocking::unblock(move || {
+            let result = moving
+                .write_all(&chunk.buffer[..chunk.len])
+                .and_then(|()| moving.flush());
+            (moving, result.map(|()| chunk.len))
+        })
+        .await;
+        copied += result? as u64;
+        writer = Some(back);
+    }
+}
+
+/// Bytes read from the FIFO into a borrowed buffer.
+struct Chunk {
+    buffer: Buffer,
+    len: usize,
+}
+
+/// Waits until the FIFO has bytes, then reads as many as one buffer holds.
+/// `None` at the end of the stream. The buffer is borrowed only once bytes
+/// are there.
+async fn next_chunk(fifo: &mut FifoReader) -> io::Result<Option<Chunk>> {
+    loop {
+        fifo.ready().await?;
+
+        let mut buffer = Buffer::take();
+        let mut len = 0;
+        while len < BUFFER_SIZE {
+            match fd::read(fifo.as_fd(), &mut buffer[len..]) {
+                Ok(0) if len == 0 => return Ok(None),
+                Ok(0) | Err(Errno::AGAIN) => break,
+                Ok(n) => len += n,
+                Err(errno) => return Err(errno.into()),
+            }
+        }
+        if len > 0 {
+            return Ok(Some(Chunk { buffer, len }));
+        }
+        // Woken with nothing to read after all: give the buffer back first.
+    }
+}

@@ -1,0 +1,378 @@
+//! `CopyIo`: the IO of one task whose streams are copied.
+
+use std::future::{Future, poll_fn};
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
+
+use cio_fifo::{FifoReader, FifoWriter, OpenOptions};
+use cio_types::{BoxFuture, Config, Error, FifoSet, Io, Stream};
+use futures::future::{AbortHandle, Abortable, Aborted};
+
+use crate::copy_in::copy_in;
+use crate::copy_out::copy_out;
+use crate::spawn::Spawner;
+use crate::streams::{Input, Output, Streams};
+
+/// Opens the FIFOs of `fifos`, creating any that are missing, and starts
+/// one copy per stream given: stdin into its FIFO, the stdout FIFO to
+/// stdout, and the stderr FIFO to stderr unless the set has a terminal.
+///
+/// A stream given whose path in the set is empty is not used (the task has
+/// no such stream); a path whose stream is not given is not opened. Opening
+/// never waits for the task: the copies wait, holding no thread.
+///
+/// This is what Go's `NewCreator` and `NewAttach` do once they have their
+/// FIFO set.
+///
+/// # Errors
+///
+/// - [`Error::NotFifoPath`] when a stream to copy has a value that is not
+///   an absolute path, such as a `file://` log URI. Nothing is opened or
+///   created then.
+/// - [`Error::NotFifo`], [`Error::Create`] or [`Error::Open`] for a FIFO
+///   that cannot be opened; the ends opened before it are closed again.
+/// - [`Error::Copy`] when the shared executor cannot start its threads.
+///
+/// # Examples
+///
+/// ```
+/// use cio_copy::{Streams, copy_io};
+/// use cio_types::Io;
+/// # let root = std::env::temp_dir().join(format!("cio-copy-doc-{}", std::process::id()));
+///
+/// let fifos = cio_fifo::new_fifo_set_in_dir(&root, "echo", false)?;
+/// let log = std::env::temp_dir().join(format!("cio-copy-doc-{}.log", std::process::id()));
+/// let io = copy_io(fifos, Streams::new().with_stdout(std::fs::File::create(&log)?))?;
+///
+/// // The task's side, as containerd's shim would open it.
+/// std::fs::write(&io.config().stdout, b"hello\n")?;
+///
+/// io.wait_blocking()?;
+/// io.close()?;
+/// assert_eq!(std::fs::read(&log)?, b"hello\n");
+/// # std::fs::remove_file(&log)?;
+/// # std::fs::remove_dir(&root)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn copy_io(fifos: FifoSet, streams: Streams) -> Result<CopyIo, Error> {
+    start(fifos, streams, OpenOptions::new().create(true))
+}
+
+/// As [`copy_io`], for a task that already runs: the FIFOs must exist, and
+/// none is created.
+///
+/// # Errors
+///
+/// As [`copy_io`]; a FIFO that is missing is an [`Error::Open`] of kind
+/// [`io::ErrorKind::NotFound`].
+pub fn attach_io(fifos: FifoSet, streams: Streams) -> Result<CopyIo, Error> {
+    start(fifos, streams, OpenOptions::new().create(false))
+}
+
+/// The IO of a task whose streams are copied: Go's `cio.IO` as returned by
+/// `NewCreator` and `NewAttach`.
+///
+/// Dropping it stops the copies and closes the FIFOs, but leaves them in
+/// place: the task goes on, and another client may attach to it later.
+/// [`close`](Io::close) removes them.
+///
+/// # Caveats
+///
+/// Bytes a copy has taken from a FIFO but not yet handed to a writer when
+/// the copy is cancelled are lost. With a descriptor as the sink, bytes move
+/// by `splice(2)` and none is ever held in this process.
+#[derive(Debug)]
+pub struct CopyIo {
+    config: Config,
+    shared: Arc<Shared>,
+    fifos: Mutex<FifoSet>,
+}
+
+impl CopyIo {
+    /// Resolves once the stdin copy has ended: every byte of the caller's
+    /// stdin is in the FIFO and the FIFO is closed, so that the task reads
+    /// end-of-file after the last byte. Resolves at once when no stdin is
+    /// copied.
+    ///
+    /// With containerd, the shim keeps its own write end of the stdin FIFO,
+    /// and the task sees end-of-file only when the client calls `CloseIO`:
+    /// that is the moment to do it.
+    ///
+    /// # Errors
+    ///
+    /// The stdin copy's error, if it failed, as an [`Error::Copy`] naming
+    /// stdin, or [`Error::Cancelled`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future changes nothing.
+    pub fn stdin_closed(&self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        poll_fn(move |cx| {
+            let mut state = self.shared.lock();
+            match &state.stdin {
+                StdinState::Running => {
+                    register(&mut state.stdin_waiters, cx.waker());
+                    Poll::Pending
+                }
+                StdinState::Done(None) => Poll::Ready(Ok(())),
+                StdinState::Done(Some(error)) => Poll::Ready(Err(duplicate(error))),
+            }
+        })
+    }
+}
+
+impl Io for CopyIo {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn cancel(&self) {
+        self.shared.cancel();
+    }
+
+    fn wait(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(poll_fn(move |cx| {
+            let mut state = self.shared.lock();
+            if state.running_outputs > 0 {
+                register(&mut state.waiters, cx.waker());
+                return Poll::Pending;
+            }
+            Poll::Ready(
+                state
+                    .error
+                    .as_ref()
+                    .map_or(Ok(()), |error| Err(duplicate(error))),
+            )
+        }))
+    }
+
+    fn close(&self) -> Result<(), Error> {
+        self.shared.cancel();
+        self.fifos
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .close()
+    }
+}
+
+impl Drop for CopyIo {
+    fn drop(&mut self) {
+        self.shared.cancel();
+    }
+}
+
+/// What the copies of one task share with its `CopyIo`.
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Output copies not finished yet.
+    running_outputs: usize,
+    /// The first error of any copy.
+    error: Option<Error>,
+    /// How to stop each copy.
+    aborts: Vec<AbortHandle>,
+    /// Callers of `wait`.
+    waiters: Vec<Waker>,
+    stdin: StdinState,
+    /// Callers of `stdin_closed`.
+    stdin_waiters: Vec<Waker>,
+}
+
+#[derive(Debug)]
+enum StdinState {
+    Running,
+    Done(Option<Error>),
+}
+
+impl Default for StdinState {
+    fn default() -> Self {
+        StdinState::Done(None)
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn cancel(&self) {
+        for abort in &self.lock().aborts {
+            abort.abort();
+        }
+    }
+
+    /// Records the end of a copy and wakes whoever waits for it.
+    fn finish(&self, stream: Stream, result: Result<io::Result<u64>, Aborted>) {
+        let error = match result {
+            Ok(Ok(_)) => None,
+            Ok(Err(source)) => Some(Error::Copy { stream, source }),
+            Err(Aborted) => Some(Error::Cancelled { stream }),
+        };
+
+        let mut state = self.lock();
+        if state.error.is_none()
+            && let Some(error) = &error
+        {
+            state.error = Some(duplicate(error));
+        }
+        let wake = match stream {
+            Stream::Stdin => {
+                state.stdin = StdinState::Done(error);
+                std::mem::take(&mut state.stdin_waiters)
+            }
+            Stream::Stdout | Stream::Stderr => {
+                state.running_outputs -= 1;
+                match state.running_outputs {
+                    0 => std::mem::take(&mut state.waiters),
+                    _ => Vec::new(),
+                }
+            }
+        };
+        drop(state);
+        wake.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Adds `waker` to `waiters` unless an equivalent one is there.
+fn register(waiters: &mut Vec<Waker>, waker: &Waker) {
+    if !waiters.iter().any(|w| w.will_wake(waker)) {
+        waiters.push(waker.clone());
+    }
+}
+
+/// A copy of one of the errors a copy records, for every caller of `wait`.
+fn duplicate(error: &Error) -> Error {
+    match error {
+        Error::Copy { stream, source } => Error::Copy {
+            stream: *stream,
+            source: io::Error::new(source.kind(), source.to_string()),
+        },
+        Error::Cancelled { stream } => Error::Cancelled { stream: *stream },
+        other => Error::Copy {
+            stream: other.stream().unwrap_or(Stream::Stdout),
+            source: io::Error::new(other.kind(), other.to_string()),
+        },
+    }
+}
+
+/// The ends this task's copies need, opened.
+struct Ends {
+    stdin: Option<(Input, FifoWriter)>,
+    stdout: Option<(Output, FifoReader)>,
+    stderr: Option<(Output, FifoReader)>,
+}
+
+/// Starts the copies of `fifos`; on failure, closes the set as Go does, so
+/// that a set made for this task leaves nothing behind.
+fn start(mut fifos: FifoSet, streams: Streams, open: &OpenOptions) -> Result<CopyIo, Error> {
+    match start_copies(&fifos.config, streams, open) {
+        Ok(shared) => Ok(CopyIo {
+            config: fifos.config.clone(),
+            shared,
+            fifos: Mutex::new(fifos),
+        }),
+        Err(error) => {
+            // The first error is the one worth reporting.
+            let _ = fifos.close();
+            Err(error)
+        }
+    }
+}
+
+fn start_copies(
+    config: &Config,
+    streams: Streams,
+    open: &OpenOptions,
+) -> Result<Arc<Shared>, Error> {
+    let Streams {
+        stdin,
+        stdout,
+        stderr,
+        spawner,
+        ..
+    } = streams;
+
+    // Pair each stream with its path; a stream without a path, or a path
+    // without a stream, is not used. Terminals carry no stderr.
+    let stdin = stdin.zip(path_of(Stream::Stdin, &config.stdin)?);
+    let stdout = stdout.zip(path_of(Stream::Stdout, &config.stdout)?);
+    let stderr = match config.terminal {
+        true => None,
+        false => stderr.zip(path_of(Stream::Stderr, &config.stderr)?),
+    };
+
+    // Open every end before starting any copy: a failure leaves nothing
+    // running, and the ends opened so far are closed as they drop.
+    let ends = Ends {
+        stdin: stdin
+            .map(|(input, path)| Ok((input, open.open_writer(path)?)))
+            .transpose()?,
+        stdout: stdout
+            .map(|(output, path)| Ok((output, open.open_reader(path)?)))
+            .transpose()?,
+        stderr: stderr
+            .map(|(output, path)| Ok((output, open.open_reader(path)?)))
+            .transpose()?,
+    };
+
+    let spawner = match spawner {
+        Some(spawner) => spawner,
+        None => Spawner::shared().map_err(|source| Error::Copy {
+            stream: Stream::Stdout,
+            source,
+        })?,
+    };
+
+    let shared = Arc::new(Shared::default());
+    if let Some((input, fifo)) = ends.stdin {
+        shared.lock().stdin = StdinState::Running;
+        spawn(&spawner, &shared, Stream::Stdin, copy_in(input, fifo));
+    }
+    for (stream, end) in [(Stream::Stdout, ends.stdout), (Stream::Stderr, ends.stderr)] {
+        if let Some((output, fifo)) = end {
+            shared.lock().running_outputs += 1;
+            spawn(&spawner, &shared, stream, copy_out(fifo, output));
+        }
+    }
+
+    Ok(shared)
+}
+
+/// The path of `stream`, if it has one; an error if it is not the absolute
+/// path a FIFO needs.
+fn path_of(stream: Stream, value: &str) -> Result<Option<&Path>, Error> {
+    match value {
+        "" => Ok(None),
+        path if path.starts_with('/') => Ok(Some(Path::new(path))),
+        other => Err(Error::NotFifoPath {
+            stream,
+            value: other.to_owned(),
+        }),
+    }
+}
+
+/// Spawns one copy, stoppable through the shared abort handles; its end is
+/// recorded once the copy, and everything it holds, is dropped.
+fn spawn(
+    spawner: &Spawner,
+    shared: &Arc<Shared>,
+    stream: Stream,
+    copy: impl Future<Output = io::Result<u64>> + Send + 'static,
+) {
+    let (abort, registration) = AbortHandle::new_pair();
+    shared.lock().aborts.push(abort);
+
+    let shared = Arc::clone(shared);
+    spawner.spawn(Box::pin(async move {
+        let result = Abortable::new(copy, registration).await;
+        shared.finish(stream, result);
+    }));
+}
