@@ -92,3 +92,91 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
     });
     rx.recv_timeout(limit).expect("the call returned in time")
 }
+
+/// An in-memory sink, shared: the test keeps a clone and reads what the
+/// copies wrote. Usable as an async and as a blocking writer.
+#[derive(Clone, Debug, Default)]
+pub struct Collector(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Collector::default()
+    }
+
+    /// Everything written so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl std::io::Write for Collector {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl futures::io::AsyncWrite for Collector {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(std::io::Write::write(&mut self.get_mut(), buf))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A blocking writer that accepts `limit` bytes, then fails every write
+/// with `ErrorKind::StorageFull`, as a full disk would.
+#[derive(Debug)]
+pub struct FailAfter {
+    /// Bytes still accepted.
+    pub limit: usize,
+}
+
+impl std::io::Write for FailAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.limit == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "sink is full",
+            ));
+        }
+        let n = buf.len().min(self.limit);
+        self.limit -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Makes the FIFOs of a set, as a shim would have, for attach tests.
+pub fn make_fifos(config: &cio_types::Config) {
+    for path in [&config.stdin, &config.stdout, &config.stderr] {
+        if !path.is_empty() {
+            rustix::fs::mkfifoat(rustix::fs::CWD, path.as_str(), rustix::fs::Mode::RWXU)
+                .expect("mkfifo");
+        }
+    }
+}

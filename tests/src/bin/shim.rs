@@ -5,7 +5,17 @@
 //! shim [--delay-ms N] write <fifo> <len> [--seed S] [--chunk N] [--pause-us N]
 //! shim [--delay-ms N] read <fifo>            (FIFO to this process's stdout)
 //! shim [--delay-ms N] copy-stdin <fifo>      (this process's stdin to the FIFO)
+//! shim [--delay-ms N] task [--stdin FIFO --stdin-to FILE]
+//!      [--stdout FIFO --stdout-len N --stdout-seed S]
+//!      [--stderr FIFO --stderr-len N --stderr-seed S]
+//!      [--chunk-seed S --max-chunk N --max-pause-us N]
 //! ```
+//!
+//! `task` plays a task under the shim: it opens the FIFOs it is given (stdin
+//! for reading, stdout and stderr for writing), writes its payloads to
+//! stdout and stderr at once, in chunks of random sizes with random pauses
+//! when `--chunk-seed` is given, and copies stdin to `--stdin-to` until
+//! end-of-file; it exits only once all of that is done.
 //!
 //! `write` sends `cio_tests::pattern(S, len)`, so the test knows what to
 //! expect without being told. Errors go to stderr with exit status 1; a
@@ -69,10 +79,92 @@ fn run(args: Vec<String>) -> io::Result<()> {
             io::stdin().read_to_end(&mut input)?;
             fifo.write_all(&input)
         }
+        "task" => task(&mut args),
         other => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("unknown command {other}"),
         )),
+    }
+}
+
+/// The `task` command: see the module docs.
+fn task(args: &mut Args) -> io::Result<()> {
+    let stdin: Option<String> = args.option("--stdin")?;
+    let stdin_to: Option<String> = args.option("--stdin-to")?;
+    let chunking = Chunking {
+        seed: args.option("--chunk-seed")?,
+        max_chunk: args.option("--max-chunk")?.unwrap_or(64 * 1024),
+        max_pause_us: args.option("--max-pause-us")?.unwrap_or(0),
+    };
+    let mut outputs = Vec::new();
+    for name in ["stdout", "stderr"] {
+        let Some(path) = args.option::<String>(&format!("--{name}"))? else {
+            continue;
+        };
+        let len: usize = args.option(&format!("--{name}-len"))?.unwrap_or(0);
+        let seed: u64 = args.option(&format!("--{name}-seed"))?.unwrap_or(0);
+        outputs.push((path, cio_tests::pattern(seed, len), seed));
+    }
+
+    // Open in the shim's order: stdin first, then the outputs.
+    let stdin = stdin
+        .map(|path| OpenOptions::new().read(true).open(path))
+        .transpose()?;
+    let mut writers = Vec::new();
+    for (path, payload, seed) in outputs {
+        let fifo = OpenOptions::new().write(true).open(path)?;
+        let chunking = chunking.clone();
+        writers.push(std::thread::spawn(move || {
+            chunking.write(fifo, &payload, seed)
+        }));
+    }
+
+    if let Some(mut stdin) = stdin {
+        let mut received = Vec::new();
+        stdin.read_to_end(&mut received)?;
+        if let Some(path) = stdin_to {
+            std::fs::write(path, received)?;
+        }
+    }
+    for writer in writers {
+        writer
+            .join()
+            .map_err(|_| io::Error::other("a writer panicked"))??;
+    }
+    Ok(())
+}
+
+/// How a payload is cut into writes.
+#[derive(Clone)]
+struct Chunking {
+    seed: Option<u64>,
+    max_chunk: usize,
+    max_pause_us: u64,
+}
+
+impl Chunking {
+    fn write(&self, mut fifo: std::fs::File, payload: &[u8], stream_seed: u64) -> io::Result<()> {
+        let Some(seed) = self.seed else {
+            return fifo.write_all(payload);
+        };
+        let mut state = (seed ^ stream_seed.rotate_left(17)) | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut rest = payload;
+        while !rest.is_empty() {
+            let len = usize::try_from(next() % self.max_chunk.max(1) as u64).unwrap_or(0) + 1;
+            let (now, later) = rest.split_at(len.min(rest.len()));
+            fifo.write_all(now)?;
+            rest = later;
+            if self.max_pause_us > 0 {
+                std::thread::sleep(Duration::from_micros(next() % self.max_pause_us));
+            }
+        }
+        Ok(())
     }
 }
 
