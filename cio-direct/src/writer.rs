@@ -43,16 +43,9 @@ use crate::slot::Slot;
 ///   and at once: the task reads what is in the FIFO and then end-of-file.
 ///   But if the task's side has not opened the FIFO yet, the FIFO is
 ///   discarded with the bytes in it, and the task, when it opens, waits for
-///   a writer that never comes. Closing has no such gap, with the exception
-///   below.
-/// - Closing is [`FifoWriter`]'s close, which takes any reader of the FIFO
-///   for the task's side. A child process this process forks while the
-///   writer is open holds a copy of it until the child calls `exec`, and
-///   that copy reads as a reader: if the close looks at that moment, before
-///   the task's side has opened, it finishes early: the bytes still in the
-///   FIFO are lost, and the task's side waits in its open as above. Writing
-///   more than the FIFO holds before closing, or not forking meanwhile,
-///   avoids it.
+///   a writer that never comes. Closing has no such gap: it is
+///   [`FifoWriter`]'s close, which waits until the task's side has taken
+///   every byte.
 #[derive(Debug)]
 pub struct DirectWriter {
     slot: Arc<Slot<FifoWriter>>,

@@ -22,7 +22,7 @@ use crate::open::reopen;
 const FIRST_PAUSE: Duration = Duration::from_millis(1);
 
 /// The longest pause between two looks for a reader.
-const LONGEST_PAUSE: Duration = Duration::from_millis(100);
+const LONGEST_PAUSE: Duration = Duration::from_millis(50);
 
 /// The write end of a FIFO, opened without waiting for a reader.
 ///
@@ -38,8 +38,8 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(100);
 ///
 /// [`close`](futures_io::AsyncWrite::poll_close) ends the stream: it trades
 /// the read-write handle for a write-only one, waits until the task's reader
-/// is there (it may not have opened yet), and closes, so that the reader gets
-/// every byte and then end-of-file.
+/// has taken every byte (it may not even have opened yet), and closes, so
+/// that the reader gets every byte and then end-of-file.
 ///
 /// The writer implements [`futures_io::AsyncWrite`] for any runtime, and
 /// through [`Blocking`](crate::Blocking), [`std::io::Write`] for callers
@@ -50,26 +50,38 @@ const LONGEST_PAUSE: Duration = Duration::from_millis(100);
 ///
 /// - Dropping the writer without closing it closes the FIFO at once: bytes
 ///   still in the FIFO are lost if no reader has opened it yet.
-/// - A reader that opened and left before `close` is indistinguishable from
-///   one that has not come yet: `close` then waits until it is cancelled
-///   (dropped). While waiting it holds no thread, only a timer.
+/// - A reader that left without reading every byte, or that opened and left
+///   before anything was written, is indistinguishable from one that has
+///   not come yet: `close` then waits until it is cancelled (dropped). While
+///   waiting it holds no thread, only a timer; it looks again after a pause
+///   that grows from 1 ms to 50 ms, so end-of-file reaches the task up to
+///   that long after its last read.
+/// - When nothing at all was written, the reader is taken to be there once
+///   it is seen at two looks a pause apart: a child forked by this process
+///   holds a copy of the writer's read side until it runs `exec`, and that
+///   copy counts as a reader for as long.
 /// - If the task's reader goes away, writes wait for room instead of failing
 ///   with `EPIPE`.
 #[derive(Debug)]
 pub struct FifoWriter {
     path: PathBuf,
     state: State,
+    /// Whether any byte was ever written.
+    wrote: bool,
 }
 
 #[derive(Debug)]
 enum State {
     /// Open for writing, through a read-write handle.
     Open(Async<OwnedFd>),
-    /// Closing: a write-only handle kept until a reader is there.
+    /// Closing: a write-only handle kept until the task's reader has every
+    /// byte.
     Closing {
         write_only: OwnedFd,
         pause: Duration,
         timer: Option<Timer>,
+        /// A reader was there at the last look.
+        reader_seen: bool,
     },
     /// Closed.
     Closed,
@@ -94,6 +106,7 @@ impl FifoWriter {
         Ok(FifoWriter {
             path,
             state: State::Open(io),
+            wrote: false,
         })
     }
 
@@ -117,14 +130,39 @@ impl FifoWriter {
     /// # Errors
     ///
     /// `WouldBlock` when the FIFO is full, `NotConnected` once closing.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+    pub fn try_write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let io = self.open_io()?;
-        loop {
+        let written = loop {
             match rustix::io::write(io.get_ref(), buf) {
                 Err(Errno::INTR) => continue,
-                other => return other.map_err(Into::into),
+                other => break other?,
             }
-        }
+        };
+        self.wrote |= written > 0;
+        Ok(written)
+    }
+
+    /// Moves up to `len` bytes from `source` into the FIFO with `splice(2)`,
+    /// without waiting: the bytes never pass through this process. `source`
+    /// must be a pipe, or `splice(2)` must accept it (a file, a socket).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` when the FIFO is full or `source` has nothing to give
+    /// (ask `source` which: `FIONREAD`); `InvalidInput` when the kernel
+    /// cannot splice from `source` (a terminal); `NotConnected` once
+    /// closing; any other error of `splice(2)`.
+    pub fn try_splice_from(&mut self, source: impl AsFd, len: usize) -> io::Result<usize> {
+        let io = self.open_io()?;
+        let flags = rustix::pipe::SpliceFlags::NONBLOCK | rustix::pipe::SpliceFlags::MOVE;
+        let moved = loop {
+            match rustix::pipe::splice(&source, None, io.get_ref(), None, len, flags) {
+                Err(Errno::INTR) => continue,
+                other => break other?,
+            }
+        };
+        self.wrote |= moved > 0;
+        Ok(moved)
     }
 
     /// The descriptor of the write end; `None` once the writer is closed.
@@ -148,6 +186,31 @@ impl FifoWriter {
             )),
         }
     }
+}
+
+/// Whether closing now hands the task every byte and then end-of-file.
+///
+/// A reader in the FIFO's count is not proof enough: a child this process
+/// forks holds a copy of the read-write handle until it runs `exec`, and
+/// that copy counts as a reader although nothing will read through it. So:
+///
+/// - bytes still in the FIFO: not yet, the task has not taken them;
+/// - none left and some were written: a real reader took them all;
+/// - nothing was ever written: a reader must be there at two looks a pause
+///   apart, which a forked child's copy does not outlive.
+fn task_has_everything(
+    write_only: &OwnedFd,
+    wrote: bool,
+    reader_seen: &mut bool,
+) -> io::Result<bool> {
+    if rustix::io::ioctl_fionread(write_only)? > 0 {
+        return Ok(false);
+    }
+    if wrote {
+        return Ok(true);
+    }
+    let seen_before = std::mem::replace(reader_seen, has_reader(write_only)?);
+    Ok(seen_before && *reader_seen)
 }
 
 /// Whether the FIFO behind a write-only handle has a reader: Linux reports
@@ -175,10 +238,11 @@ impl AsyncWrite for FifoWriter {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
         loop {
-            match self.try_write(buf) {
+            match this.try_write(buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.poll_writable(cx))?;
+                    ready!(this.poll_writable(cx))?;
                 }
                 result => return Poll::Ready(result),
             }
@@ -203,12 +267,14 @@ impl AsyncWrite for FifoWriter {
                         write_only,
                         pause: FIRST_PAUSE,
                         timer: None,
+                        reader_seen: false,
                     };
                 }
                 State::Closing {
                     write_only,
                     pause,
                     timer,
+                    reader_seen,
                 } => {
                     // Wait out the pause, if one is running.
                     if let Some(running) = timer {
@@ -216,14 +282,12 @@ impl AsyncWrite for FifoWriter {
                         *timer = None;
                     }
 
-                    // With a reader there, closing hands it every byte and
-                    // then end-of-file.
-                    if has_reader(write_only)? {
+                    if task_has_everything(write_only, this.wrote, reader_seen)? {
                         this.state = State::Closed;
                         return Poll::Ready(Ok(()));
                     }
 
-                    // No reader yet: look again after a growing pause.
+                    // Not yet: look again after a growing pause.
                     *timer = Some(Timer::after(*pause));
                     *pause = (*pause * 2).min(LONGEST_PAUSE);
                 }

@@ -23,16 +23,10 @@ const SHIM: &str = env!("CARGO_BIN_EXE_shim");
 const MIB: usize = 1024 * 1024;
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// How much the tests that close stdin write first: more than a FIFO holds
-/// (64 KiB), so that the shim has opened its end before the close.
-///
-/// FIXME: with less, the close can finish before the shim opens, and the
-/// bytes are lost, when another thread of this process forks at that moment:
-/// `cio_fifo::FifoWriter`'s close takes the child's inherited copy of the
-/// FIFO, which lives until the child's `exec`, for the task's reader. The
-/// tests of this file spawn shims from parallel threads, so they hit it.
-/// Reported for cio-fifo; drop this note once its close tells them apart.
-const STDIN_LEN: usize = 256 * 1024;
+/// How much the tests that close stdin write first: less than a FIFO holds,
+/// so that the close may come before the shim has opened its end, while
+/// the other tests of this file spawn shims from parallel threads.
+const STDIN_LEN: usize = 20 * 1024;
 
 /// Starts the shim writing `len` bytes of `pattern(seed, len)` to `fifo`.
 fn shim_write(fifo: &str, len: usize, seed: u64) -> Child {
