@@ -46,22 +46,21 @@ async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter) -> io::Result<u64> {
     let mut copied = 0;
     source.readable().await?;
     loop {
-        let Some(fifo_fd) = fifo.fd() else {
-            return Ok(copied);
-        };
-        match fd::splice(&source, fifo_fd, SPLICE_CHUNK) {
+        match fifo.try_splice_from(&source, SPLICE_CHUNK) {
             Ok(0) => return Ok(copied),
             Ok(n) => copied += n as u64,
 
             // Either side would block: wait on the one that does.
-            Err(Errno::AGAIN) if fd::has_bytes(&source) => {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && fd::has_bytes(&source) => {
                 poll_fn(|cx| fifo.poll_writable(cx)).await?;
             }
-            Err(Errno::AGAIN) => source.readable().await?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.readable().await?,
 
             // A terminal cannot be spliced from: read it instead.
-            Err(Errno::INVAL) => return Ok(copied + from_ready_fd(&source, fifo).await?),
-            Err(errno) => return Err(errno.into()),
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                return Ok(copied + from_ready_fd(&source, fifo).await?);
+            }
+            Err(e) => return Err(e),
         }
     }
 }

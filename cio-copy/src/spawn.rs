@@ -5,7 +5,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use futures::executor::ThreadPool;
+use async_executor::Executor;
 use futures::future::BoxFuture;
 
 /// The most threads the shared executor starts, whatever the machine.
@@ -21,25 +21,38 @@ impl Spawner {
     }
 
     /// The shared executor of this crate: started on first use, with as
-    /// many threads as the machine has cores, at most four. However many
-    /// tasks there are, the number of threads stays the same: a copy waiting
-    /// for bytes holds no thread, only a registration with the reactor.
+    /// many worker threads as the machine has cores, at most four. However
+    /// many tasks there are, the number of threads stays the same: a copy
+    /// waiting for bytes holds no thread, only a registration with the
+    /// reactor.
+    ///
+    /// Each worker runs the executor inside [`async_io::block_on`], which
+    /// waits on the reactor itself when there is nothing to run: the worker
+    /// that sees a FIFO become readable runs its copy, with no hand-over to
+    /// another thread.
     pub(crate) fn shared() -> io::Result<Self> {
-        static POOL: Mutex<Option<ThreadPool>> = Mutex::new(None);
+        static EXECUTOR: Mutex<Option<Arc<Executor<'static>>>> = Mutex::new(None);
 
-        let mut pool = POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let pool = match &mut *pool {
-            Some(pool) => pool.clone(),
-            slot @ None => {
+        let mut slot = EXECUTOR
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let executor = match &*slot {
+            Some(executor) => Arc::clone(executor),
+            None => {
+                let executor = Arc::new(Executor::new());
                 let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-                let created = ThreadPool::builder()
-                    .pool_size(threads.min(MAX_THREADS))
-                    .name_prefix("cio-copy-")
-                    .create()?;
-                slot.insert(created).clone()
+                for n in 0..threads.min(MAX_THREADS) {
+                    let worker = Arc::clone(&executor);
+                    std::thread::Builder::new()
+                        .name(format!("cio-copy-{n}"))
+                        .spawn(move || {
+                            async_io::block_on(worker.run(std::future::pending::<()>()))
+                        })?;
+                }
+                Arc::clone(slot.insert(executor))
             }
         };
-        Ok(Spawner::new(move |copy| pool.spawn_ok(copy)))
+        Ok(Spawner::new(move |copy| executor.spawn(copy).detach()))
     }
 
     pub(crate) fn spawn(&self, copy: BoxFuture<'static, ()>) {
