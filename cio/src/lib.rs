@@ -91,6 +91,9 @@
 //! | `NewCreator` | `new_creator` | `copy` |
 //! | `NewAttach` | `new_attach` | `copy` |
 //! | (the copy inside them) | `copy_io`, `attach_io`, returning a `CopyIo` | `copy` |
+//! | `DirectIO` | `DirectIo`; its ends through `take_stdin`, `take_stdout`, `take_stderr` (`DirectWriter`, `DirectReader`) | `direct` |
+//! | `NewDirectIO` | `DirectIo::new` | `direct` |
+//! | `NewDirectIOFromFIFOSet` | `DirectIo::from_ends` | `direct` |
 //! | `LogURIGenerator` | `log_uri_generator`, returning a `LogUri` | `log` |
 //! | `LogFile` | `log_file` | `log` |
 //! | `LogURI` | `log_uri` | `log` |
@@ -111,6 +114,8 @@
 //!
 //! - `copy`: the copy engine and the creators built on it
 //!   ([`cio-copy`](https://docs.rs/cio-copy)); turns on `fifo`.
+//! - `direct`: the task's FIFO ends handed to the caller
+//!   ([`cio-direct`](https://docs.rs/cio-direct)); turns on `fifo`.
 //! - `fifo`: FIFO sets and FIFO ends ([`cio-fifo`](https://docs.rs/cio-fifo)).
 //! - `log`: log URIs and their creators ([`cio-log`](https://docs.rs/cio-log)).
 
@@ -137,6 +142,11 @@ pub use cio_copy::{CopyIo, Input, Output, Streams, attach_io, copy_io};
 pub use cio_types::{
     Attach, BoxFuture, Cleanup, Config, Creator, Error, FifoSet, FileKind, Io, Stream, block_on,
 };
+
+#[cfg(feature = "direct")]
+#[cfg_attr(docsrs, doc(cfg(feature = "direct")))]
+#[doc(inline)]
+pub use cio_direct::{DirectIo, DirectReader, DirectWriter};
 
 #[cfg(feature = "fifo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fifo")))]
