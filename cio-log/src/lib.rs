@@ -12,6 +12,9 @@
 //! # Ok::<(), cio_types::Error>(())
 //! ```
 //!
+//! The other end, a logging binary that the shim starts for a `binary://`
+//! URI, is in [`logging`].
+//!
 //! # Caveats
 //!
 //! Paths are `&str` and Unix paths: a path that is not UTF-8 cannot be
@@ -23,6 +26,7 @@
 mod clean;
 mod creator;
 mod escape;
+pub mod logging;
 mod uri;
 
 pub use crate::creator::{
