@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use cio_copy::{Streams, attach_io, copy_io};
+use cio_copy::{CopyIo, Streams, attach_io, copy_io};
 use cio_types::{Attach, Creator, Error, FifoSet, Io};
 
 /// Where `new_creator` puts FIFO sets unless told otherwise: the directory
@@ -97,8 +97,44 @@ impl Slot {
     }
 }
 
-impl Creator for StreamsCreator {
-    fn create(&self, id: &str) -> Result<Box<dyn Io>, Error> {
+impl StreamsCreator {
+    /// As [`Creator::create`], returning the [`CopyIo`] itself rather than a
+    /// `Box<dyn Io>`, for what the trait object hides: above all
+    /// [`CopyIo::stdin_closed`], which tells when the caller's stdin has
+    /// been delivered whole and its FIFO closed. containerd's shim keeps a
+    /// write end of the stdin FIFO open until the client calls `CloseIO`,
+    /// so that moment is when to call it: the task then reads end-of-file.
+    ///
+    /// # Errors
+    ///
+    /// As [`Creator::create`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cio::{Input, Io, Output, Streams};
+    /// # let dir = std::env::temp_dir().join(format!("cio-stdin-doc-{}", std::process::id()));
+    ///
+    /// let creator = cio::new_creator(
+    ///     Streams::new()
+    ///         .with_stdin(Input::from_blocking(&b"input\n"[..]))
+    ///         .with_stdout(Output::from_blocking(std::io::sink()))
+    ///         .with_fifo_dir(&dir),
+    /// );
+    /// let io = creator.create_copy_io("cat")?;
+    ///
+    /// // The task's side, as the shim would open it.
+    /// let stdin = io.config().stdin.clone();
+    /// let task = std::thread::spawn(move || std::fs::read(stdin));
+    ///
+    /// cio::block_on(io.stdin_closed())?;
+    /// // ... here a containerd client calls Tasks.CloseIO(stdin) ...
+    /// assert_eq!(task.join().unwrap()?, b"input\n");
+    /// io.close()?;
+    /// # std::fs::remove_dir(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_copy_io(&self, id: &str) -> Result<CopyIo, Error> {
         // Make the FIFO set first: a bad id or directory leaves the streams
         // free for another try.
         let (dir, terminal) = Slot::peek(&self.streams, |streams| {
@@ -123,18 +159,36 @@ impl Creator for StreamsCreator {
             }
         }
 
-        Ok(Box::new(copy_io(fifos, streams)?))
+        copy_io(fifos, streams)
     }
 }
 
-impl Attach for StreamsAttach {
-    fn attach(&self, fifos: FifoSet) -> Result<Box<dyn Io>, Error> {
+impl Creator for StreamsCreator {
+    fn create(&self, id: &str) -> Result<Box<dyn Io>, Error> {
+        Ok(Box::new(self.create_copy_io(id)?))
+    }
+}
+
+impl StreamsAttach {
+    /// As [`Attach::attach`], returning the [`CopyIo`] itself rather than a
+    /// `Box<dyn Io>`; see [`StreamsCreator::create_copy_io`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Attach::attach`].
+    pub fn attach_copy_io(&self, fifos: FifoSet) -> Result<CopyIo, Error> {
         let first_path = [&fifos.stdout, &fifos.stderr, &fifos.stdin]
             .into_iter()
             .find(|path| !path.is_empty())
             .cloned()
             .unwrap_or_default();
         let streams = Slot::take(&self.streams, &first_path)?;
-        Ok(Box::new(attach_io(fifos, streams)?))
+        attach_io(fifos, streams)
+    }
+}
+
+impl Attach for StreamsAttach {
+    fn attach(&self, fifos: FifoSet) -> Result<Box<dyn Io>, Error> {
+        Ok(Box::new(self.attach_copy_io(fifos)?))
     }
 }
