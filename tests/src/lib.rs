@@ -1,9 +1,13 @@
 //! Helpers shared by the integration tests: deterministic payloads, fresh
-//! directories, and counts of this process's descriptors and threads.
+//! directories, and counts of this process's descriptors and threads; with
+//! the feature `e2e`, the harness of the end-to-end suite (module `e2e`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+#[cfg(feature = "e2e")]
+pub mod e2e;
 
 /// A payload of `len` bytes that depends on `seed`, the same in the test and
 /// in the shim emulator, so that neither has to send it to the other.
