@@ -9,6 +9,17 @@ use crate::shell::{self, cargo, facade_features, library_crates};
 struct Cell {
     name: String,
     commands: Vec<Command>,
+    /// Why the cell cannot run on this machine, if it cannot.
+    skip: Option<String>,
+    /// Shown in the table beside the result.
+    note: String,
+}
+
+/// How a cell ended.
+enum Outcome {
+    Pass,
+    Fail,
+    Skip(String),
 }
 
 impl Cell {
@@ -16,7 +27,19 @@ impl Cell {
         Cell {
             name: name.into(),
             commands: Vec::new(),
+            skip: None,
+            note: String::new(),
         }
+    }
+
+    fn skip_if(mut self, reason: Option<String>) -> Self {
+        self.skip = reason;
+        self
+    }
+
+    fn note(mut self, note: &str) -> Self {
+        self.note = note.to_owned();
+        self
     }
 
     fn cargo(mut self, args: &[&str]) -> Self {
@@ -36,17 +59,23 @@ impl Cell {
 
 /// The cells, in the order they run: cheap and broad first.
 fn cells() -> Vec<Cell> {
+    // The feature `e2e` of the tests builds containerd's gRPC client, which
+    // needs `protoc`; without it, that package goes without the feature.
+    let protoc = find_program("protoc").is_some();
+    let everything: &[&str] = match protoc {
+        true => &["--workspace", "--all-features"],
+        false => &["--workspace", "--exclude", "cio-tests", "--all-features"],
+    };
+    let lint = ["--all-targets", "--", "-D", "warnings"];
+    let mut clippy = Cell::new("clippy").cargo(&[&["clippy"], everything, &lint].concat());
+    if !protoc {
+        clippy = clippy
+            .cargo(&[&["clippy", "-p", "cio-tests"][..], &lint].concat())
+            .note("cio-tests without feature e2e: protoc not found");
+    }
     let mut cells = vec![
         Cell::new("fmt").cargo(&["fmt", "--all", "--", "--check"]),
-        Cell::new("clippy").cargo(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        clippy,
         Cell::new("test --workspace").cargo(&["test", "--workspace"]),
     ];
 
@@ -80,12 +109,80 @@ fn cells() -> Vec<Cell> {
     }
 
     cells.push(Cell::new("doc tests").cargo(&["test", "--workspace", "--doc"]));
-    cells.push(Cell::new("doc").cargo_env(
-        &["doc", "--workspace", "--no-deps", "--all-features"],
+    let mut doc = Cell::new("doc").cargo_env(
+        &[&["doc", "--no-deps"], everything].concat(),
         "RUSTDOCFLAGS",
         "-D warnings",
-    ));
+    );
+    if !protoc {
+        doc = doc.note("without cio-tests: protoc not found");
+    }
+    cells.push(doc);
+
+    // Against a real containerd: the suite, then the example once.
+    cells.push(
+        Cell::new("e2e (containerd)")
+            .cargo(&[
+                "test",
+                "-p",
+                "cio-tests",
+                "--features",
+                "e2e",
+                "--test",
+                "e2e",
+            ])
+            .cargo(&[
+                "run",
+                "-p",
+                "cio-tests",
+                "--features",
+                "e2e",
+                "--example",
+                "containerd",
+            ])
+            .skip_if(e2e_missing()),
+    );
     cells
+}
+
+/// Why the end-to-end suite cannot run here, if it cannot: it starts a
+/// containerd of its own, which takes root, `containerd` and `runc`.
+fn e2e_missing() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        == Some("0");
+    let missing: Vec<&str> = ["containerd", "runc"]
+        .into_iter()
+        .filter(|program| find_program(program).is_none())
+        .collect();
+    match (root, missing.is_empty()) {
+        (true, true) => None,
+        (false, _) => Some("not root".to_owned()),
+        (true, false) => Some(format!("{} not installed", missing.join(" and "))),
+    }
+}
+
+/// Where `program` is, on `PATH` or in the system directories (Debian puts
+/// `runc` in `/usr/sbin`, which a user's `PATH` may lack).
+fn find_program(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(
+            [
+                "/usr/local/sbin",
+                "/usr/local/bin",
+                "/usr/sbin",
+                "/usr/bin",
+                "/sbin",
+                "/bin",
+            ]
+            .map(Into::into),
+        )
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Runs the matrix (or the cells named with `--only`) and prints the table.
@@ -98,27 +195,35 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, String> {
         })
         .collect::<Result<_, _>>()?;
 
-    let mut results: Vec<(String, bool, Duration)> = Vec::new();
+    let mut results: Vec<(String, Outcome, Duration, String)> = Vec::new();
     for cell in cells() {
         if !only.is_empty() && !only.iter().any(|name| cell.name.contains(name)) {
             continue;
         }
+        if let Some(reason) = cell.skip {
+            println!("\n==> {}: skipped, {reason}", cell.name);
+            results.push((cell.name, Outcome::Skip(reason), Duration::ZERO, cell.note));
+            continue;
+        }
         println!("\n==> {}", cell.name);
-        let mut ok = true;
+        let mut outcome = Outcome::Pass;
         let mut elapsed = Duration::ZERO;
         for mut command in cell.commands {
             let (passed, took) = shell::run(&mut command);
             elapsed += took;
             if !passed {
-                ok = false;
+                outcome = Outcome::Fail;
                 break;
             }
         }
-        results.push((cell.name, ok, elapsed));
+        results.push((cell.name, outcome, elapsed, cell.note));
     }
 
     print_table(&results);
-    let failed = results.iter().filter(|(_, ok, _)| !ok).count();
+    let failed = results
+        .iter()
+        .filter(|(_, outcome, ..)| matches!(outcome, Outcome::Fail))
+        .count();
     match failed {
         0 => Ok(ExitCode::SUCCESS),
         n => {
@@ -128,19 +233,23 @@ pub(crate) fn run(args: &[String]) -> Result<ExitCode, String> {
     }
 }
 
-fn print_table(results: &[(String, bool, Duration)]) {
+fn print_table(results: &[(String, Outcome, Duration, String)]) {
     let width = results
         .iter()
         .map(|(name, ..)| name.len())
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("\n| {:width$} | result |   time |", "cell");
-    println!("|{}|--------|--------|", "-".repeat(width + 2));
-    for (name, ok, elapsed) in results {
-        let result = if *ok { "pass" } else { "FAIL" };
+    println!("\n| {:width$} | result |   time | note |", "cell");
+    println!("|{}|--------|--------|------|", "-".repeat(width + 2));
+    for (name, outcome, elapsed, note) in results {
+        let (result, note) = match outcome {
+            Outcome::Pass => ("pass", note.as_str()),
+            Outcome::Fail => ("FAIL", note.as_str()),
+            Outcome::Skip(reason) => ("skip", reason.as_str()),
+        };
         println!(
-            "| {name:width$} | {result:6} | {:>5.1}s |",
+            "| {name:width$} | {result:6} | {:>5.1}s | {note} |",
             elapsed.as_secs_f64()
         );
     }
