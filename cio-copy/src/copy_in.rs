@@ -26,13 +26,16 @@ const SPLICE_CHUNK: usize = 1024 * 1024;
 /// Copies `input` into the stdin FIFO until its end, then closes the FIFO.
 /// Returns the number of bytes copied.
 ///
+/// The paths a copy rarely takes are boxed, so that the future every idle
+/// stream keeps is only as large as the common paths need.
+///
 /// On an error of the input the FIFO is closed too, so that the task is not
 /// left waiting for bytes that will not come.
 pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter) -> io::Result<u64> {
     let copied = match input.0 {
         InputKind::Fd(fd) => from_fd(fd, &mut fifo).await,
         InputKind::Async(mut reader) => from_async(&mut reader, &mut fifo).await,
-        InputKind::Blocking(reader) => from_blocking(reader, &mut fifo).await,
+        InputKind::Blocking(reader) => Box::pin(from_blocking(reader, &mut fifo)).await,
     };
     let closed = fifo.close().await;
     let copied = copied?;
@@ -58,7 +61,7 @@ async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter) -> io::Result<u64> {
 
             // A terminal cannot be spliced from: read it instead.
             Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                return Ok(copied + from_ready_fd(&source, fifo).await?);
+                return Ok(copied + Box::pin(from_ready_fd(&source, fifo)).await?);
             }
             Err(e) => return Err(e),
         }

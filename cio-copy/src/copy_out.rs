@@ -55,11 +55,14 @@ impl Capacity {
 
 /// Copies everything the task writes into `fifo` to `output`, until the
 /// task side closes. Returns the number of bytes copied.
+///
+/// The paths a copy rarely takes are boxed, so that the future every idle
+/// stream keeps is only as large as the common paths need.
 pub(crate) async fn copy_out(mut fifo: FifoReader, output: Output) -> io::Result<u64> {
     match output.0 {
         OutputKind::Fd(fd) => to_fd(&mut fifo, fd).await,
-        OutputKind::Async(mut writer) => to_async(&mut fifo, &mut writer).await,
-        OutputKind::Blocking(writer) => to_blocking(&mut fifo, writer).await,
+        OutputKind::Async(mut writer) => to_async(Drain::new(&mut fifo), &mut writer).await,
+        OutputKind::Blocking(writer) => Box::pin(to_blocking(Drain::new(&mut fifo), writer)).await,
     }
 }
 
@@ -69,7 +72,7 @@ async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
     // to do: write to it instead.
     let kind = fd::classify(&fd)?;
     if kind == (FdKind::File { append: true }) {
-        return to_file(fifo, File::from(fd), 0).await;
+        return Box::pin(to_file(Drain::new(fifo), File::from(fd), 0)).await;
     }
 
     let sink = PolledFd::new(fd)?;
@@ -93,13 +96,16 @@ async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
             // nothing moved, so carry on through a buffer.
             Err(Errno::INVAL) => {
                 let fd = sink.into_inner()?;
-                return match kind {
-                    FdKind::File { .. } => to_file(fifo, File::from(fd), copied).await,
+                let rest = match kind {
+                    FdKind::File { .. } => {
+                        Box::pin(to_file(Drain::new(fifo), File::from(fd), 0)).await?
+                    }
                     FdKind::Stream => {
                         let writer: Box<dyn Write + Send> = Box::new(File::from(fd));
-                        Ok(copied + to_blocking(fifo, writer).await?)
+                        Box::pin(to_blocking(Drain::new(fifo), writer)).await?
                     }
                 };
+                return Ok(copied + rest);
             }
             Err(errno) => return Err(errno.into()),
         }
@@ -108,49 +114,38 @@ async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
 
 /// To a file, with `write(2)` from a pooled buffer. A file never makes a
 /// writer wait for room, so the writes happen here, on the copy's thread.
-async fn to_file(fifo: &mut FifoReader, mut file: File, mut copied: u64) -> io::Result<u64> {
-    let mut capacity = Capacity::default();
-    loop {
-        let Some(chunk) = next_chunk(fifo, &mut capacity).await? else {
-            return Ok(copied);
-        };
+async fn to_file(mut drain: Drain<'_>, mut file: File, mut copied: u64) -> io::Result<u64> {
+    while let Some(chunk) = drain.next_chunk().await? {
         file.write_all(&chunk.buffer[..chunk.len])?;
         copied += chunk.len as u64;
     }
+    Ok(copied)
 }
 
 /// To an async writer.
 async fn to_async(
-    fifo: &mut FifoReader,
+    mut drain: Drain<'_>,
     writer: &mut (dyn AsyncWrite + Send + Unpin),
 ) -> io::Result<u64> {
-    let mut capacity = Capacity::default();
     let mut copied = 0;
-    loop {
-        let Some(chunk) = next_chunk(fifo, &mut capacity).await? else {
-            writer.flush().await?;
-            return Ok(copied);
-        };
+    while let Some(chunk) = drain.next_chunk().await? {
         writer.write_all(&chunk.buffer[..chunk.len]).await?;
         writer.flush().await?;
         copied += chunk.len as u64;
     }
+    writer.flush().await?;
+    Ok(copied)
 }
 
 /// To a blocking writer: each chunk is written on the `blocking` pool, the
 /// writer and the buffer travelling there and back.
-async fn to_blocking(fifo: &mut FifoReader, writer: Box<dyn Write + Send>) -> io::Result<u64> {
-    let mut capacity = Capacity::default();
+async fn to_blocking(mut drain: Drain<'_>, writer: Box<dyn Write + Send>) -> io::Result<u64> {
     let mut copied = 0;
     let mut writer = Some(writer);
-    loop {
-        let Some(chunk) = next_chunk(fifo, &mut capacity).await? else {
-            return Ok(copied);
-        };
+    while let Some(chunk) = drain.next_chunk().await? {
         let Some(mut moving) = writer.take() else {
-            return Ok(copied);
+            break;
         };
-
         let (back, result) = blocking::unblock(move || {
             let result = moving
                 .write_all(&chunk.buffer[..chunk.len])
@@ -161,6 +156,7 @@ async fn to_blocking(fifo: &mut FifoReader, writer: Box<dyn Write + Send>) -> io
         copied += result? as u64;
         writer = Some(back);
     }
+    Ok(copied)
 }
 
 /// Bytes read from the FIFO into a borrowed buffer.
@@ -169,27 +165,58 @@ struct Chunk {
     len: usize,
 }
 
-/// Waits until the FIFO has bytes, then reads as many as one buffer holds.
-/// `None` at the end of the stream. The buffer is borrowed only once bytes
-/// are there.
-async fn next_chunk(fifo: &mut FifoReader, capacity: &mut Capacity) -> io::Result<Option<Chunk>> {
-    loop {
-        fifo.ready().await?;
+/// Reads a FIFO chunk by chunk, through pooled buffers.
+struct Drain<'a> {
+    fifo: &'a mut FifoReader,
+    capacity: Capacity,
+    /// The last read found the FIFO empty: wait before reading again.
+    empty: bool,
+}
 
-        let mut buffer = Buffer::take();
-        let mut len = 0;
-        while len < BUFFER_SIZE {
-            match fd::read(fifo.as_fd(), &mut buffer[len..]) {
-                Ok(0) if len == 0 => return Ok(None),
-                Ok(0) | Err(Errno::AGAIN) => break,
-                Ok(n) => len += n,
-                Err(errno) => return Err(errno.into()),
+impl<'a> Drain<'a> {
+    fn new(fifo: &'a mut FifoReader) -> Self {
+        Drain {
+            fifo,
+            capacity: Capacity::default(),
+            empty: false,
+        }
+    }
+
+    /// Waits until the FIFO has bytes, then reads as many as one buffer
+    /// holds. `None` at the end of the stream. The buffer is borrowed only
+    /// once bytes are there.
+    async fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        loop {
+            // Until a writer has connected, only `ready` can tell an empty
+            // FIFO from an ended one; after, a read that found it empty
+            // means waiting for the reactor, and otherwise reading at once.
+            if !self.fifo.is_connected() {
+                self.fifo.ready().await?;
+            } else if self.empty {
+                poll_fn(|cx| self.fifo.poll_readable(cx)).await?;
             }
+
+            let mut buffer = Buffer::take();
+            let mut len = 0;
+            self.empty = false;
+            while len < BUFFER_SIZE {
+                match fd::read(self.fifo.as_fd(), &mut buffer[len..]) {
+                    Ok(0) if len == 0 => return Ok(None),
+                    Ok(0) => break,
+                    Ok(n) => len += n,
+                    Err(Errno::AGAIN) => {
+                        self.empty = true;
+                        break;
+                    }
+                    Err(errno) => return Err(errno.into()),
+                }
+            }
+            if len > 0 {
+                self.capacity.note(self.fifo, len);
+                return Ok(Some(Chunk { buffer, len }));
+            }
+            // Woken with nothing to read after all: give the buffer back
+            // before waiting.
         }
-        if len > 0 {
-            capacity.note(fifo, len);
-            return Ok(Some(Chunk { buffer, len }));
-        }
-        // Woken with nothing to read after all: give the buffer back first.
     }
 }

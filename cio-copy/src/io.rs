@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 
 use cio_fifo::{FifoReader, FifoWriter, OpenOptions};
-use cio_types::{BoxFuture, Config, Error, FifoSet, Io, Stream};
+use cio_types::{BoxFuture, Cleanup, Config, Error, FifoSet, Io, Stream};
+use futures::FutureExt;
 use futures::future::{AbortHandle, Abortable, Aborted};
 
 use crate::copy_in::copy_in;
@@ -83,11 +84,19 @@ pub fn attach_io(fifos: FifoSet, streams: Streams) -> Result<CopyIo, Error> {
 /// Bytes a copy has taken from a FIFO but not yet handed to a writer when
 /// the copy is cancelled are lost. With a descriptor as the sink, bytes move
 /// by `splice(2)` and none is ever held in this process.
-#[derive(Debug)]
 pub struct CopyIo {
     config: Config,
     shared: Arc<Shared>,
-    fifos: Mutex<FifoSet>,
+    /// The FIFO set's cleanup, until `close` runs it.
+    cleanup: Mutex<Option<Cleanup>>,
+}
+
+impl std::fmt::Debug for CopyIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyIo")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CopyIo {
@@ -150,10 +159,12 @@ impl Io for CopyIo {
 
     fn close(&self) -> Result<(), Error> {
         self.shared.cancel();
-        self.fifos
+        let cleanup = self
+            .cleanup
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .close()
+            .take();
+        FifoSet::new(self.config.clone(), cleanup).close()
     }
 }
 
@@ -204,9 +215,7 @@ impl Shared {
     }
 
     fn cancel(&self) {
-        for abort in &self.lock().aborts {
-            abort.abort();
-        }
+        self.lock().aborts.iter().for_each(AbortHandle::abort);
     }
 
     /// Records the end of a copy and wakes whoever waits for it.
@@ -274,11 +283,14 @@ struct Ends {
 /// that a set made for this task leaves nothing behind.
 fn start(mut fifos: FifoSet, streams: Streams, open: &OpenOptions) -> Result<CopyIo, Error> {
     match start_copies(&fifos.config, streams, open) {
-        Ok(shared) => Ok(CopyIo {
-            config: fifos.config.clone(),
-            shared,
-            fifos: Mutex::new(fifos),
-        }),
+        Ok(shared) => {
+            let (config, cleanup) = fifos.into_parts();
+            Ok(CopyIo {
+                config,
+                shared,
+                cleanup: Mutex::new(cleanup),
+            })
+        }
         Err(error) => {
             // The first error is the one worth reporting.
             let _ = fifos.close();
@@ -361,6 +373,9 @@ fn path_of(stream: Stream, value: &str) -> Result<Option<&Path>, Error> {
 
 /// Spawns one copy, stoppable through the shared abort handles; its end is
 /// recorded once the copy, and everything it holds, is dropped.
+///
+/// Combinators, not an `async` block: a block would keep the copy's future
+/// twice in its state, once as a capture and once as the value it awaits.
 fn spawn(
     spawner: &Spawner,
     shared: &Arc<Shared>,
@@ -370,9 +385,8 @@ fn spawn(
     let (abort, registration) = AbortHandle::new_pair();
     shared.lock().aborts.push(abort);
 
+    // `Map` drops the finished future before it calls the closure.
     let shared = Arc::clone(shared);
-    spawner.spawn(Box::pin(async move {
-        let result = Abortable::new(copy, registration).await;
-        shared.finish(stream, result);
-    }));
+    let copy = Abortable::new(copy, registration);
+    spawner.spawn(copy.map(move |result| shared.finish(stream, result)));
 }

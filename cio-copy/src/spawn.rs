@@ -13,11 +13,17 @@ const MAX_THREADS: usize = 4;
 
 /// Hands a copy to an executor.
 #[derive(Clone)]
-pub(crate) struct Spawner(Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>);
+pub(crate) enum Spawner {
+    /// The shared executor of this crate; a copy is stored in its task as
+    /// it is, without a box of its own.
+    Shared(Arc<Executor<'static>>),
+    /// The caller's executor.
+    Caller(Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>),
+}
 
 impl Spawner {
     pub(crate) fn new(spawn: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static) -> Self {
-        Spawner(Arc::new(spawn))
+        Spawner::Caller(Arc::new(spawn))
     }
 
     /// The shared executor of this crate: started on first use, with as
@@ -52,11 +58,14 @@ impl Spawner {
                 Arc::clone(slot.insert(executor))
             }
         };
-        Ok(Spawner::new(move |copy| executor.spawn(copy).detach()))
+        Ok(Spawner::Shared(executor))
     }
 
-    pub(crate) fn spawn(&self, copy: BoxFuture<'static, ()>) {
-        (self.0)(copy);
+    pub(crate) fn spawn(&self, copy: impl Future<Output = ()> + Send + 'static) {
+        match self {
+            Spawner::Shared(executor) => executor.spawn(copy).detach(),
+            Spawner::Caller(spawn) => spawn(Box::pin(copy)),
+        }
     }
 }
 

@@ -75,16 +75,20 @@ enum State {
     /// Open for writing, through a read-write handle.
     Open(Async<OwnedFd>),
     /// Closing: a write-only handle kept until the task's reader has every
-    /// byte.
-    Closing {
-        write_only: OwnedFd,
-        pause: Duration,
-        timer: Option<Timer>,
-        /// A reader was there at the last look.
-        reader_seen: bool,
-    },
+    /// byte. Boxed: a writer spends most of its life open, and the timer
+    /// would otherwise double its size.
+    Closing(Box<Closing>),
     /// Closed.
     Closed,
+}
+
+#[derive(Debug)]
+struct Closing {
+    write_only: OwnedFd,
+    pause: Duration,
+    timer: Option<Timer>,
+    /// A reader was there at the last look.
+    reader_seen: bool,
 }
 
 impl FifoWriter {
@@ -172,7 +176,7 @@ impl FifoWriter {
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
         match &self.state {
             State::Open(io) => Some(io.get_ref().as_fd()),
-            State::Closing { write_only, .. } => Some(write_only.as_fd()),
+            State::Closing(closing) => Some(closing.write_only.as_fd()),
             State::Closed => None,
         }
     }
@@ -263,19 +267,20 @@ impl AsyncWrite for FifoWriter {
                     // the read side, so that the reader can see end-of-file.
                     let flags = OFlags::WRONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
                     let write_only = reopen(io.get_ref(), &this.path, flags)?;
-                    this.state = State::Closing {
+                    this.state = State::Closing(Box::new(Closing {
                         write_only,
                         pause: FIRST_PAUSE,
                         timer: None,
                         reader_seen: false,
-                    };
+                    }));
                 }
-                State::Closing {
-                    write_only,
-                    pause,
-                    timer,
-                    reader_seen,
-                } => {
+                State::Closing(closing) => {
+                    let Closing {
+                        write_only,
+                        pause,
+                        timer,
+                        reader_seen,
+                    } = &mut **closing;
                     // Wait out the pause, if one is running.
                     if let Some(running) = timer {
                         ready!(Pin::new(running).poll(cx));

@@ -37,7 +37,16 @@ fn check(root: &TempRoot, status: ExitStatus, stdout: &[u8], stderr: &[u8]) {
         "the task read stdin to its end and exited"
     );
     let received = std::fs::read(root.path().join("received")).unwrap();
-    assert!(received == pattern(3, STDIN_LEN), "stdin arrived exactly");
+    assert!(
+        received == pattern(3, STDIN_LEN),
+        "stdin arrived exactly: {} of {} bytes, first difference at {:?}",
+        received.len(),
+        STDIN_LEN,
+        received
+            .iter()
+            .zip(pattern(3, STDIN_LEN))
+            .position(|(a, b)| *a != b)
+    );
     assert!(stdout == pattern(1, STDOUT_LEN), "stdout arrived exactly");
     assert!(stderr == pattern(2, STDERR_LEN), "stderr arrived exactly");
 }
@@ -79,9 +88,11 @@ fn futures_executor() {
     let io = cio::new_creator(streams).create("futures").unwrap();
     let mut child = start_task(&*io, &root);
 
+    // As a client does: the task exits, its output drains, then close.
+    let status = child.wait().unwrap();
     futures::executor::block_on(io.wait()).unwrap();
     io.close().unwrap();
-    check(&root, child.wait().unwrap(), &out.bytes(), &err.bytes());
+    check(&root, status, &out.bytes(), &err.bytes());
 }
 
 #[test]
@@ -91,9 +102,10 @@ fn async_io_block_on() {
     let io = cio::new_creator(streams).create("async-io").unwrap();
     let mut child = start_task(&*io, &root);
 
+    let status = child.wait().unwrap();
     async_io::block_on(io.wait()).unwrap();
     io.close().unwrap();
-    check(&root, child.wait().unwrap(), &out.bytes(), &err.bytes());
+    check(&root, status, &out.bytes(), &err.bytes());
 }
 
 #[test]
