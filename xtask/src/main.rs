@@ -2,9 +2,12 @@
 //!
 //! - `cargo xtask test`: the whole test matrix, ending with a table of its
 //!   cells; exits non-zero if any cell failed.
+//! - `cargo xtask bench [--quick]`: the benchmarks, in release mode, with
+//!   every figure beside its baseline; writes `target/bench.json`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod matrix;
 mod shell;
 #[cfg(test)]
@@ -28,8 +31,9 @@ fn try_main() -> Result<ExitCode, String> {
     let rest: Vec<String> = args.collect();
     match task.as_str() {
         "test" => matrix::run(&rest),
+        "bench" => bench::run(&rest),
         "" | "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask test [--only NAME]...");
+            println!("usage: cargo xtask test [--only NAME]... | cargo xtask bench [--quick]");
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
