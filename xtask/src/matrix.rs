@@ -60,8 +60,9 @@ impl Cell {
 /// The cells, in the order they run: cheap and broad first.
 fn cells() -> Vec<Cell> {
     // The feature `e2e` of the tests builds containerd's gRPC client, which
-    // needs `protoc`; without it, that package goes without the feature.
-    let protoc = find_program("protoc").is_some();
+    // needs `protoc` (on `PATH`, or named by `PROTOC`); without it, that
+    // package goes without the feature.
+    let protoc = std::env::var_os("PROTOC").is_some() || find_program("protoc").is_some();
     let everything: &[&str] = match protoc {
         true => &["--workspace", "--all-features"],
         false => &["--workspace", "--exclude", "cio-tests", "--all-features"],
