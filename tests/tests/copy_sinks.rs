@@ -3,7 +3,6 @@
 //! not splice into) still gets every byte.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::os::fd::OwnedFd;
 use std::process::Command;
 
 use cio::{Creator, Io, Output, Streams};
@@ -76,7 +75,7 @@ fn a_terminal_gets_every_byte_through_the_fallback() {
     rustix::termios::tcsetattr(&replica, rustix::termios::OptionalActions::Now, &termios).unwrap();
 
     let len = 200_000;
-    let mut reader = std::fs::File::from(OwnedFd::from(controller));
+    let mut reader = std::fs::File::from(controller);
     let drain = std::thread::spawn(move || {
         let mut received = vec![0_u8; len];
         reader.read_exact(&mut received).map(|()| received)
