@@ -76,49 +76,34 @@ impl std::fmt::Debug for dyn Io + '_ {
     }
 }
 
-impl<T: Io + ?Sized> Io for Box<T> {
-    fn config(&self) -> &Config {
-        (**self).config()
-    }
+/// Forwards every method of [`Io`] through a pointer type.
+macro_rules! forward_io {
+    ($($pointer:ident),*) => {
+        $(impl<T: Io + ?Sized> Io for $pointer<T> {
+            fn config(&self) -> &Config {
+                (**self).config()
+            }
 
-    fn cancel(&self) {
-        (**self).cancel();
-    }
+            fn cancel(&self) {
+                (**self).cancel();
+            }
 
-    fn wait(&self) -> BoxFuture<'_, Result<(), Error>> {
-        (**self).wait()
-    }
+            fn wait(&self) -> BoxFuture<'_, Result<(), Error>> {
+                (**self).wait()
+            }
 
-    fn wait_blocking(&self) -> Result<(), Error> {
-        (**self).wait_blocking()
-    }
+            fn wait_blocking(&self) -> Result<(), Error> {
+                (**self).wait_blocking()
+            }
 
-    fn close(&self) -> Result<(), Error> {
-        (**self).close()
-    }
+            fn close(&self) -> Result<(), Error> {
+                (**self).close()
+            }
+        })*
+    };
 }
 
-impl<T: Io + ?Sized> Io for Arc<T> {
-    fn config(&self) -> &Config {
-        (**self).config()
-    }
-
-    fn cancel(&self) {
-        (**self).cancel();
-    }
-
-    fn wait(&self) -> BoxFuture<'_, Result<(), Error>> {
-        (**self).wait()
-    }
-
-    fn wait_blocking(&self) -> Result<(), Error> {
-        (**self).wait_blocking()
-    }
-
-    fn close(&self) -> Result<(), Error> {
-        (**self).close()
-    }
-}
+forward_io!(Box, Arc);
 
 /// Makes the IO of a new task, given the task's id.
 ///
