@@ -34,6 +34,6 @@ pub use crate::blocking::Blocking;
 pub use crate::id::{MAX_ID_LEN, validate_id};
 pub use crate::open::OpenOptions;
 pub use crate::reader::FifoReader;
-pub use crate::set::new_fifo_set_in_dir;
+pub use crate::set::{load_fifo_set, new_fifo_set_in_dir};
 pub use crate::writer::FifoWriter;
 pub use cio_types::{Error, FifoSet};

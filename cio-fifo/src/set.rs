@@ -216,3 +216,69 @@ fn remove_dir(dir: &Path) -> io::Result<()> {
         other => other,
     }
 }
+
+/// A FIFO set for a task that already runs, from its [`Config`] as read
+/// back from containerd: closing it removes the FIFOs among the paths, then
+/// each directory that held one if nothing else is left in it.
+///
+/// A client that restarts has lost the set its creator made, and the
+/// cleanup with it; this gives `load` or an attach a set whose `close`
+/// removes what the first client made, as Go's client does when it loads a
+/// task. Only FIFOs are removed, never followed through a symbolic link:
+/// log URIs, regular files and links are left alone, and so is a directory
+/// that still holds anything.
+///
+/// # Examples
+///
+/// ```
+/// use cio_fifo::{FifoReader, load_fifo_set, new_fifo_set_in_dir};
+/// # let root = std::env::temp_dir().join(format!("cio-load-set-doc-{}", std::process::id()));
+///
+/// // A set made earlier, by a client that is gone.
+/// let first = new_fifo_set_in_dir(&root, "old", false)?;
+/// drop(FifoReader::open(&first.stdout)?);
+/// let dir = std::path::Path::new(&first.stdout).parent().unwrap().to_owned();
+///
+/// let mut set = load_fifo_set(first.config.clone());
+/// set.close()?;
+/// assert!(!dir.exists());
+/// # std::fs::remove_dir(&root).unwrap();
+/// # Ok::<(), cio_types::Error>(())
+/// ```
+pub fn load_fifo_set(config: Config) -> FifoSet {
+    let paths: Vec<PathBuf> = [&config.stdin, &config.stdout, &config.stderr]
+        .into_iter()
+        .filter(|path| path.starts_with('/'))
+        .map(PathBuf::from)
+        .collect();
+    FifoSet::new(config, Some(Box::new(move || remove_fifos(&paths))))
+}
+
+/// Removes the FIFOs among `paths`, then each directory that held one if it
+/// is now empty. Reports the first failure; a FIFO already gone is fine.
+fn remove_fifos(paths: &[PathBuf]) -> io::Result<()> {
+    let mut result = Ok(());
+    let mut dirs: Vec<&Path> = Vec::new();
+
+    // The FIFOs, and only FIFOs: a path may name a file or a link.
+    for path in paths {
+        if kind_of(path) != Some(FileKind::Fifo) {
+            continue;
+        }
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound && result.is_ok() => result = Err(e),
+            _ => {}
+        }
+        if let Some(dir) = path.parent()
+            && !dirs.contains(&dir)
+        {
+            dirs.push(dir);
+        }
+    }
+
+    // Their directories, if now empty: a shared directory stays.
+    for dir in dirs {
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}

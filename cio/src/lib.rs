@@ -86,6 +86,7 @@
 //! | `NullIO` | [`null_io`] | always |
 //! | `Load` | [`load`] | always |
 //! | `NewFIFOSetInDir` | `new_fifo_set_in_dir` | `fifo` |
+//! | (the client's `loadFifos`, for a task read back from containerd) | `load_fifo_set` | `fifo` |
 //! | `Streams` | `Streams` | `copy` |
 //! | `Opt`: `WithStdio`, `WithStreams`, `WithTerminal`, `WithFIFODir` | `Streams::with_stdio`, `with_streams`, `with_terminal`, `with_fifo_dir` (also `with_stdin`, `with_stdout`, `with_stderr`, `with_spawner`) | `copy` |
 //! | `NewCreator` | `new_creator` | `copy` |
@@ -152,7 +153,8 @@ pub use cio_direct::{DirectIo, DirectReader, DirectWriter};
 #[cfg_attr(docsrs, doc(cfg(feature = "fifo")))]
 #[doc(inline)]
 pub use cio_fifo::{
-    Blocking, FifoReader, FifoWriter, MAX_ID_LEN, OpenOptions, new_fifo_set_in_dir, validate_id,
+    Blocking, FifoReader, FifoWriter, MAX_ID_LEN, OpenOptions, load_fifo_set, new_fifo_set_in_dir,
+    validate_id,
 };
 
 #[cfg(feature = "log")]

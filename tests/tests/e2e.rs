@@ -21,7 +21,7 @@ use cio::{Attach, Creator, FifoSet, Input, Io, Output, Streams};
 use cio_tests::Collector;
 use cio_tests::e2e::image::hex;
 use cio_tests::e2e::{
-    Containerd, Context, Error, OciImage, ProcessSpec, Result, ensure, fifo_set_of, shim_pids,
+    Containerd, Context, Error, OciImage, ProcessSpec, Result, ensure, shim_pids,
 };
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use sha2::{Digest, Sha256};
@@ -521,7 +521,7 @@ async fn reattach_continues_the_counter() -> Result<()> {
 
     // At delete time, a client that kept nothing loads the set and closes
     // it: the FIFO directory goes.
-    let io = cio::load(fifo_set_of(client.process_io("count", "").await?))?;
+    let io = cio::load(cio::load_fifo_set(client.process_io("count", "").await?))?;
     client.delete_task("count").await?;
     io.close()?;
     let dir = fifo_dir(&config);

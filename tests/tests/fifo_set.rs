@@ -142,3 +142,31 @@ fn a_root_that_is_not_a_directory_is_refused() {
     }
     assert_eq!(std::fs::read(&file).unwrap(), b"keep");
 }
+
+#[test]
+fn a_loaded_set_removes_only_fifos_and_empty_dirs() {
+    let root = TempRoot::new("load");
+
+    // A set whose stdout and stderr FIFOs exist, and whose dir is empty
+    // but for them.
+    let first = new_fifo_set_in_dir(root.path(), "gone", false).unwrap();
+    drop(cio_fifo::FifoReader::open(&first.stdout).unwrap());
+    drop(cio_fifo::FifoReader::open(&first.stderr).unwrap());
+    let dir = parent(&first.stdout).to_owned();
+    cio_fifo::load_fifo_set(first.config.clone()).close().unwrap();
+    assert!(!dir.exists(), "the FIFOs and their dir are gone");
+
+    // A set whose stdin path is a regular file and whose stdout is a log
+    // URI: neither is touched, and the dir keeps the file.
+    let second = new_fifo_set_in_dir(root.path(), "mixed", false).unwrap();
+    std::fs::write(&second.stdin, b"not a fifo").unwrap();
+    drop(cio_fifo::FifoReader::open(&second.stderr).unwrap());
+    let mut config = second.config.clone();
+    config.stdout = "file:///var/log/x.log".into();
+    let mut loaded = cio_fifo::load_fifo_set(config);
+    loaded.close().unwrap();
+    assert_eq!(std::fs::read(&second.stdin).unwrap(), b"not a fifo");
+    assert!(!Path::new(&second.stderr).exists(), "the FIFO went");
+    assert!(parent(&second.stdin).is_dir(), "a dir that still holds a file stays");
+    loaded.close().unwrap();
+}
