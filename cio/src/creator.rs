@@ -21,6 +21,14 @@ pub const DEFAULT_FIFO_DIR: &str = "/run/containerd/fifo";
 /// The streams serve one task: a second `create` gets
 /// [`Error::StreamsTaken`] rather than two tasks sharing one reader.
 ///
+/// # Caveats
+///
+/// containerd 1.6's runc shim refuses a task whose stdout is set and
+/// stderr empty, or the reverse, unless it has a terminal ("opening file
+/// \"\" failed"): give both output streams, or neither, to run there
+/// (`Output::from_fd` of `/dev/null` discards one at no cost). Go's
+/// `NewCreator` has the same limit.
+///
 /// # Examples
 ///
 /// ```
