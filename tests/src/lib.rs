@@ -12,17 +12,86 @@ pub mod e2e;
 /// A payload of `len` bytes that depends on `seed`, the same in the test and
 /// in the shim emulator, so that neither has to send it to the other.
 pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        // xorshift64*: fast, and every byte value shows up.
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
+    let mut out = vec![0; len];
+    Pattern::new(seed).fill(&mut out);
     out
+}
+
+/// The bytes of [`pattern`] one piece at a time, for payloads too large to
+/// hold: `Pattern::new(s)` filling `a` then `b` gives `pattern(s, a + b)`.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    state: u64,
+    /// The word being handed out, and how many of its bytes are left.
+    word: [u8; 8],
+    left: usize,
+}
+
+impl Pattern {
+    /// The pattern of `seed`, from its first byte.
+    pub fn new(seed: u64) -> Self {
+        Pattern {
+            state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            word: [0; 8],
+            left: 0,
+        }
+    }
+
+    /// Fills `out` with the next bytes.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        for byte in out {
+            if self.left == 0 {
+                // xorshift64*: fast, and every byte value shows up.
+                self.state ^= self.state >> 12;
+                self.state ^= self.state << 25;
+                self.state ^= self.state >> 27;
+                self.word = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+                self.left = 8;
+            }
+            *byte = self.word[8 - self.left];
+            self.left -= 1;
+        }
+    }
+}
+
+/// Checks a stream against [`pattern`] as it arrives, holding none of it.
+#[derive(Clone, Debug)]
+pub struct PatternCheck {
+    expected: Pattern,
+    scratch: Vec<u8>,
+    /// Bytes checked so far.
+    pub seen: u64,
+    /// The offset of the first byte that differed, if one did.
+    pub first_difference: Option<u64>,
+}
+
+impl PatternCheck {
+    /// A check of `pattern(seed, ..)` from its first byte.
+    pub fn new(seed: u64) -> Self {
+        PatternCheck {
+            expected: Pattern::new(seed),
+            scratch: Vec::new(),
+            seen: 0,
+            first_difference: None,
+        }
+    }
+
+    /// Checks the next bytes of the stream.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.scratch.resize(bytes.len(), 0);
+        self.expected.fill(&mut self.scratch);
+        if self.first_difference.is_none()
+            && let Some(at) = bytes.iter().zip(&self.scratch).position(|(a, b)| a != b)
+        {
+            self.first_difference = Some(self.seen + at as u64);
+        }
+        self.seen += bytes.len() as u64;
+    }
+
+    /// Whether exactly `len` bytes came, each the pattern's.
+    pub fn is_exactly(&self, len: u64) -> bool {
+        self.seen == len && self.first_difference.is_none()
+    }
 }
 
 /// A directory path that does not exist yet, unique to this process and

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! shim [--delay-ms N] write <fifo> <len> [--seed S] [--chunk N] [--pause-us N]
+//!      [--count-to FILE] [--die-after N] [--hold-read]
 //! shim [--delay-ms N] read <fifo>            (FIFO to this process's stdout)
 //! shim [--delay-ms N] copy-stdin <fifo>      (this process's stdin to the FIFO)
 //! shim [--delay-ms N] task [--stdin FIFO --stdin-to FILE]
@@ -18,8 +19,16 @@
 //! end-of-file; it exits only once all of that is done.
 //!
 //! `write` sends `cio_tests::pattern(S, len)`, so the test knows what to
-//! expect without being told. Errors go to stderr with exit status 1; a
-//! write that fails with `EPIPE` exits with status 32.
+//! expect without being told. With `--count-to`, it keeps in FILE the number
+//! of bytes its writes have returned for so far. With `--die-after N`, it
+//! writes the first N bytes, records N, and kills itself with `SIGKILL`, as
+//! a task killed mid-stream. With `--hold-read`, it also opens a read end of
+//! the FIFO that it never reads, as containerd's shim does for stdout and
+//! stderr: with no client attached, the writes then wait for room instead
+//! of failing with `EPIPE`.
+//!
+//! Errors go to stderr with exit status 1; a write that fails with `EPIPE`
+//! exits with status 32.
 
 #![allow(clippy::print_stderr, missing_docs)]
 
@@ -55,13 +64,33 @@ fn run(args: Vec<String>) -> io::Result<()> {
             let seed: u64 = args.option("--seed")?.unwrap_or(0);
             let chunk: usize = args.option("--chunk")?.unwrap_or(64 * 1024).max(1);
             let pause: u64 = args.option("--pause-us")?.unwrap_or(0);
+            let count_to: Option<String> = args.option("--count-to")?;
+            let die_after: Option<usize> = args.option("--die-after")?;
+            let hold_read = args.flag("--hold-read");
 
             let mut fifo = OpenOptions::new().write(true).open(&path)?;
-            for piece in cio_tests::pattern(seed, len).chunks(chunk) {
+            let _held = match hold_read {
+                true => Some(OpenOptions::new().read(true).open(&path)?),
+                false => None,
+            };
+            let end = die_after.map_or(len, |n| n.min(len));
+            let (mut pattern, mut piece) = (cio_tests::Pattern::new(seed), vec![0; chunk]);
+            let mut written = 0;
+            while written < end {
+                let piece = &mut piece[..chunk.min(end - written)];
+                pattern.fill(piece);
                 fifo.write_all(piece)?;
+                written += piece.len();
+                if let Some(file) = &count_to {
+                    std::fs::write(file, written.to_string())?;
+                }
                 if pause > 0 {
                     std::thread::sleep(Duration::from_micros(pause));
                 }
+            }
+            if die_after.is_some() {
+                let me = rustix::process::getpid();
+                rustix::process::kill_process(me, rustix::process::Signal::KILL)?;
             }
             Ok(())
         }
@@ -126,12 +155,17 @@ fn task(args: &mut Args) -> io::Result<()> {
             std::fs::write(path, received)?;
         }
     }
-    for writer in writers {
-        writer
-            .join()
-            .map_err(|_| io::Error::other("a writer panicked"))??;
-    }
-    Ok(())
+    // Every writer ends before the first error is reported: a stream whose
+    // reader left must not cut the other one short.
+    let results: Vec<io::Result<()>> = writers
+        .into_iter()
+        .map(|writer| {
+            writer
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("a writer panicked")))
+        })
+        .collect();
+    results.into_iter().collect()
 }
 
 /// How a payload is cut into writes.
@@ -178,6 +212,11 @@ impl Args {
         let value = self.0.get(at + 1).cloned().ok_or_else(|| invalid(name))?;
         self.0.drain(at..at + 2);
         parse(&value).map(Some)
+    }
+
+    fn flag(&mut self, name: &str) -> bool {
+        let at = self.0.iter().position(|a| a == name);
+        at.map(|at| self.0.remove(at)).is_some()
     }
 
     fn positional(&mut self) -> io::Result<String> {
