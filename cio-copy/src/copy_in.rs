@@ -106,6 +106,7 @@ async fn from_async(
         let mut buffer = Buffer::take();
         buffer[0] = first[0];
         let mut len = 1;
+        let mut failure = None;
         while len < buffer.len() {
             let more =
                 poll_fn(
@@ -114,14 +115,22 @@ async fn from_async(
                         Poll::Ready(result) => Poll::Ready(Some(result)),
                     },
                 );
-            match more.await.transpose()? {
-                Some(n) if n > 0 => len += n,
+            match more.await {
+                Some(Ok(n)) if n > 0 => len += n,
+                // The bytes read before the error still go to the task.
+                Some(Err(error)) => {
+                    failure = Some(error);
+                    break;
+                }
                 _ => break,
             }
         }
 
         fifo.write_all(&buffer[..len]).await?;
         copied += len as u64;
+        if let Some(error) = failure {
+            return Err(error);
+        }
     }
 }
 
