@@ -153,7 +153,9 @@ fn a_loaded_set_removes_only_fifos_and_empty_dirs() {
     drop(cio_fifo::FifoReader::open(&first.stdout).unwrap());
     drop(cio_fifo::FifoReader::open(&first.stderr).unwrap());
     let dir = parent(&first.stdout).to_owned();
-    cio_fifo::load_fifo_set(first.config.clone()).close().unwrap();
+    cio_fifo::load_fifo_set(first.config.clone())
+        .close()
+        .unwrap();
     assert!(!dir.exists(), "the FIFOs and their dir are gone");
 
     // A set whose stdin path is a regular file and whose stdout is a log
@@ -167,6 +169,9 @@ fn a_loaded_set_removes_only_fifos_and_empty_dirs() {
     loaded.close().unwrap();
     assert_eq!(std::fs::read(&second.stdin).unwrap(), b"not a fifo");
     assert!(!Path::new(&second.stderr).exists(), "the FIFO went");
-    assert!(parent(&second.stdin).is_dir(), "a dir that still holds a file stays");
+    assert!(
+        parent(&second.stdin).is_dir(),
+        "a dir that still holds a file stays"
+    );
     loaded.close().unwrap();
 }
