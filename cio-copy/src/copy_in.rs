@@ -18,6 +18,7 @@ use rustix::io::Errno;
 
 use crate::fd::{self, PolledFd};
 use crate::pool::Buffer;
+use crate::stop::{Stop, is_stop};
 use crate::streams::{Input, InputKind};
 
 /// The most one `splice(2)` call asks for.
@@ -30,38 +31,49 @@ const SPLICE_CHUNK: usize = 1024 * 1024;
 /// stream keeps is only as large as the common paths need.
 ///
 /// On an error of the input the FIFO is closed too, so that the task is not
-/// left waiting for bytes that will not come.
-pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter) -> io::Result<u64> {
+/// left waiting for bytes that will not come. A stopped copy does not wait
+/// for the task to take its bytes: the FIFO is just dropped.
+pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter, stop: Stop) -> io::Result<u64> {
     let copied = match input.0 {
-        InputKind::Fd(fd) => from_fd(fd, &mut fifo).await,
-        InputKind::Async(mut reader) => from_async(&mut reader, &mut fifo).await,
-        InputKind::Blocking(reader) => Box::pin(from_blocking(reader, &mut fifo)).await,
+        InputKind::Fd(fd) => from_fd(fd, &mut fifo, &stop).await,
+        InputKind::Async(mut reader) => from_async(&mut reader, &mut fifo, &stop).await,
+        InputKind::Blocking(reader) => Box::pin(from_blocking(reader, &mut fifo, &stop)).await,
     };
-    let closed = fifo.close().await;
+    if let Err(error) = &copied
+        && is_stop(error)
+    {
+        return copied;
+    }
+    let closed = stop.unless_stopped(fifo.close()).await;
     let copied = copied?;
     closed?;
     Ok(copied)
 }
 
 /// From a descriptor: splice while the kernel allows it, then read.
-async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter) -> io::Result<u64> {
+async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
     let source = PolledFd::new(fd)?;
     let mut copied = 0;
-    source.readable().await?;
+    stop.unless_stopped(source.readable()).await?;
     loop {
+        stop.check()?;
         match fifo.try_splice_from(&source, SPLICE_CHUNK) {
             Ok(0) => return Ok(copied),
             Ok(n) => copied += n as u64,
 
             // Either side would block: wait on the one that does.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && fd::has_bytes(&source) => {
-                poll_fn(|cx| fifo.poll_writable(cx)).await?;
+                let fifo = &*fifo;
+                stop.unless_stopped(poll_fn(|cx| fifo.poll_writable(cx)))
+                    .await?;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => source.readable().await?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                stop.unless_stopped(source.readable()).await?;
+            }
 
             // A terminal cannot be spliced from: read it instead.
             Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                return Ok(copied + Box::pin(from_ready_fd(&source, fifo)).await?);
+                return Ok(copied + Box::pin(from_ready_fd(&source, fifo, stop)).await?);
             }
             Err(e) => return Err(e),
         }
@@ -70,10 +82,10 @@ async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter) -> io::Result<u64> {
 
 /// From a descriptor that cannot be spliced: wait until it is readable,
 /// read once (which then does not block), and write what came.
-async fn from_ready_fd(source: &PolledFd, fifo: &mut FifoWriter) -> io::Result<u64> {
+async fn from_ready_fd(source: &PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
     let mut copied = 0;
     loop {
-        source.readable().await?;
+        stop.unless_stopped(source.readable()).await?;
 
         let mut buffer = Buffer::take();
         let n = match fd::read(source, &mut buffer) {
@@ -95,11 +107,12 @@ async fn from_ready_fd(source: &PolledFd, fifo: &mut FifoWriter) -> io::Result<u
 async fn from_async(
     reader: &mut (dyn AsyncRead + Send + Unpin),
     fifo: &mut FifoWriter,
+    stop: &Stop,
 ) -> io::Result<u64> {
     let mut copied = 0;
     loop {
         let mut first = [0_u8; 1];
-        if reader.read(&mut first).await? == 0 {
+        if stop.unless_stopped(reader.read(&mut first)).await? == 0 {
             return Ok(copied);
         }
 
@@ -135,14 +148,21 @@ async fn from_async(
 }
 
 /// From a blocking reader, each read on the `blocking` pool.
-async fn from_blocking(reader: Box<dyn Read + Send>, fifo: &mut FifoWriter) -> io::Result<u64> {
+async fn from_blocking(
+    reader: Box<dyn Read + Send>,
+    fifo: &mut FifoWriter,
+    stop: &Stop,
+) -> io::Result<u64> {
     let mut copied = 0;
     let mut reader = Some(reader);
     loop {
         let Some(mut moving) = reader.take() else {
             return Ok(copied);
         };
-        let (back, buffer, result) = blocking::unblock(move || {
+        // A read may block for ever (a terminal): a stop does not wait for
+        // it, and what it reads after the stop is not delivered.
+        stop.check()?;
+        let read = blocking::unblock(move || {
             let mut buffer = Buffer::take();
             let result = loop {
                 match moving.read(&mut buffer) {
@@ -150,9 +170,9 @@ async fn from_blocking(reader: Box<dyn Read + Send>, fifo: &mut FifoWriter) -> i
                     other => break other,
                 }
             };
-            (moving, buffer, result)
-        })
-        .await;
+            Ok((moving, buffer, result))
+        });
+        let (back, buffer, result) = stop.unless_stopped(read).await?;
 
         let n = result?;
         if n == 0 {

@@ -17,6 +17,7 @@ use rustix::io::Errno;
 
 use crate::fd::{self, FdKind, PolledFd};
 use crate::pool::{BUFFER_SIZE, Buffer};
+use crate::stop::Stop;
 use crate::streams::{Output, OutputKind};
 
 /// The most one `splice(2)` call asks for: more than any FIFO holds.
@@ -64,32 +65,35 @@ impl Capacity {
 }
 
 /// Copies everything the task writes into `fifo` to `output`, until the
-/// task side closes. Returns the number of bytes copied.
+/// task side closes or `stop` is given. Returns the number of bytes copied.
 ///
 /// The paths a copy rarely takes are boxed, so that the future every idle
 /// stream keeps is only as large as the common paths need.
-pub(crate) async fn copy_out(mut fifo: FifoReader, output: Output) -> io::Result<u64> {
+pub(crate) async fn copy_out(mut fifo: FifoReader, output: Output, stop: Stop) -> io::Result<u64> {
+    let drain = |fifo| Drain::new(fifo, stop.clone());
     match output.0 {
-        OutputKind::Fd(fd) => to_fd(&mut fifo, fd).await,
-        OutputKind::Async(mut writer) => to_async(Drain::new(&mut fifo), &mut writer).await,
-        OutputKind::Blocking(writer) => Box::pin(to_blocking(Drain::new(&mut fifo), writer)).await,
+        OutputKind::Fd(fd) => to_fd(&mut fifo, fd, &stop).await,
+        OutputKind::Async(mut writer) => to_async(drain(&mut fifo), &mut writer).await,
+        OutputKind::Blocking(writer) => Box::pin(to_blocking(drain(&mut fifo), writer)).await,
     }
 }
 
 /// To a descriptor: splice while the kernel allows it, then fall back.
-async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
+async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd, stop: &Stop) -> io::Result<u64> {
     // A file opened for appending must keep appending, which splice refuses
     // to do: write to it instead.
     let kind = fd::classify(&fd)?;
     if kind == (FdKind::File { append: true }) {
-        return Box::pin(to_file(Drain::new(fifo), File::from(fd), 0)).await;
+        return Box::pin(to_file(Drain::new(fifo, stop.clone()), File::from(fd), 0)).await;
     }
 
+    // Spliced bytes never wait in this process: a stop can end any wait.
     let sink = PolledFd::new(fd)?;
     let mut capacity = Capacity::default();
     let mut copied = 0;
-    fifo.ready().await?;
+    stop.unless_stopped(fifo.ready()).await?;
     loop {
+        stop.check()?;
         match fd::splice(&*fifo, &sink, SPLICE_CHUNK) {
             // After `ready`, zero is the true end of the stream.
             Ok(0) => return Ok(copied),
@@ -99,20 +103,24 @@ async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd) -> io::Result<u64> {
             }
 
             // Either side would block: wait on the one that does.
-            Err(Errno::AGAIN) if fd::has_bytes(&*fifo) => sink.writable().await?,
-            Err(Errno::AGAIN) => poll_fn(|cx| fifo.poll_readable(cx)).await?,
+            Err(Errno::AGAIN) if fd::has_bytes(&*fifo) => {
+                stop.unless_stopped(sink.writable()).await?;
+            }
+            Err(Errno::AGAIN) => {
+                stop.unless_stopped(poll_fn(|cx| fifo.poll_readable(cx)))
+                    .await?;
+            }
 
             // The kernel cannot splice into this sink (a terminal, say):
             // nothing moved, so carry on through a buffer.
             Err(Errno::INVAL) => {
                 let fd = sink.into_inner()?;
+                let drain = Drain::new(fifo, stop.clone());
                 let rest = match kind {
-                    FdKind::File { .. } => {
-                        Box::pin(to_file(Drain::new(fifo), File::from(fd), 0)).await?
-                    }
+                    FdKind::File { .. } => Box::pin(to_file(drain, File::from(fd), 0)).await?,
                     FdKind::Stream => {
                         let writer: Box<dyn Write + Send> = Box::new(File::from(fd));
-                        Box::pin(to_blocking(Drain::new(fifo), writer)).await?
+                        Box::pin(to_blocking(drain, writer)).await?
                     }
                 };
                 return Ok(copied + rest);
@@ -175,18 +183,22 @@ struct Chunk {
     len: usize,
 }
 
-/// Reads a FIFO chunk by chunk, through pooled buffers.
+/// Reads a FIFO chunk by chunk, through pooled buffers, until its end or
+/// until the copy is stopped. A chunk it hands out is the copy's to write,
+/// stop or not.
 struct Drain<'a> {
     fifo: &'a mut FifoReader,
+    stop: Stop,
     capacity: Capacity,
     /// The last read found the FIFO empty: wait before reading again.
     empty: bool,
 }
 
 impl<'a> Drain<'a> {
-    fn new(fifo: &'a mut FifoReader) -> Self {
+    fn new(fifo: &'a mut FifoReader, stop: Stop) -> Self {
         Drain {
             fifo,
+            stop,
             capacity: Capacity::default(),
             empty: false,
         }
@@ -197,13 +209,18 @@ impl<'a> Drain<'a> {
     /// once bytes are there.
     async fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
         loop {
+            // Once stopped, no more bytes are taken.
+            self.stop.check()?;
+
             // Until a writer has connected, only `ready` can tell an empty
             // FIFO from an ended one; after, a read that found it empty
             // means waiting for the reactor, and otherwise reading at once.
             if !self.fifo.is_connected() {
-                self.fifo.ready().await?;
+                self.stop.unless_stopped(self.fifo.ready()).await?;
             } else if self.empty {
-                poll_fn(|cx| self.fifo.poll_readable(cx)).await?;
+                let fifo = &*self.fifo;
+                let readable = poll_fn(|cx| fifo.poll_readable(cx));
+                self.stop.unless_stopped(readable).await?;
             }
 
             let mut buffer = Buffer::take();

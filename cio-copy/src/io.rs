@@ -9,11 +9,11 @@ use std::task::{Poll, Waker};
 use cio_fifo::{FifoReader, FifoWriter, OpenOptions};
 use cio_types::{BoxFuture, Cleanup, Config, Error, FifoSet, Io, Stream};
 use futures::FutureExt;
-use futures::future::{AbortHandle, Abortable, Aborted};
 
 use crate::copy_in::copy_in;
 use crate::copy_out::copy_out;
 use crate::spawn::Spawner;
+use crate::stop::{Stop, Stoppable, is_stop};
 use crate::streams::{Input, Output, Streams};
 
 /// Opens the FIFOs of `fifos`, creating any that are missing, and starts
@@ -79,11 +79,23 @@ pub fn attach_io(fifos: FifoSet, streams: Streams) -> Result<CopyIo, Error> {
 /// place: the task goes on, and another client may attach to it later.
 /// [`close`](Io::close) removes them.
 ///
+/// # Cancelling
+///
+/// [`cancel`](Io::cancel), [`close`](Io::close) and dropping stop every
+/// copy at a chunk boundary: no more bytes are taken from a FIFO (or from
+/// the caller's stdin), and a copy waiting for bytes or for room ends at
+/// once. A chunk a copy had already taken is still handed to its sink, so
+/// that a client that drops its `CopyIo` and a client that attaches after
+/// it together get every byte. With a descriptor as the sink, bytes move by
+/// `splice(2)` and no chunk is ever held in this process.
+///
 /// # Caveats
 ///
-/// Bytes a copy has taken from a FIFO but not yet handed to a writer when
-/// the copy is cancelled are lost. With a descriptor as the sink, bytes move
-/// by `splice(2)` and none is ever held in this process.
+/// A sink that does not take that last chunk within five seconds of the
+/// cancel (a writer stuck in `Pending`, or a blocking write that has not
+/// begun) is dropped with it, and the chunk is lost: a cancel never waits
+/// longer than that. Bytes the caller's stdin gives after a cancel are not
+/// delivered.
 pub struct CopyIo {
     config: Config,
     shared: Arc<Shared>,
@@ -187,7 +199,7 @@ struct State {
     /// The first error of any copy.
     error: Option<Error>,
     /// How to stop each copy.
-    aborts: Vec<AbortHandle>,
+    stops: Vec<Stop>,
     /// Callers of `wait`.
     waiters: Vec<Waker>,
     stdin: StdinState,
@@ -215,15 +227,17 @@ impl Shared {
     }
 
     fn cancel(&self) {
-        self.lock().aborts.iter().for_each(AbortHandle::abort);
+        self.lock().stops.iter().for_each(Stop::stop);
     }
 
-    /// Records the end of a copy and wakes whoever waits for it.
-    fn finish(&self, stream: Stream, result: Result<io::Result<u64>, Aborted>) {
+    /// Records the end of a copy and wakes whoever waits for it; `None` is
+    /// a copy dropped at the end of its grace after a stop.
+    fn finish(&self, stream: Stream, result: Option<io::Result<u64>>) {
         let error = match result {
-            Ok(Ok(_)) => None,
-            Ok(Err(source)) => Some(Error::Copy { stream, source }),
-            Err(Aborted) => Some(Error::Cancelled { stream }),
+            Some(Ok(_)) => None,
+            Some(Err(source)) if is_stop(&source) => Some(Error::Cancelled { stream }),
+            Some(Err(source)) => Some(Error::Copy { stream, source }),
+            None => Some(Error::Cancelled { stream }),
         };
 
         let mut state = self.lock();
@@ -346,12 +360,16 @@ fn start_copies(
     let shared = Arc::new(Shared::default());
     if let Some((input, fifo)) = ends.stdin {
         shared.lock().stdin = StdinState::Running;
-        spawn(&spawner, &shared, Stream::Stdin, copy_in(input, fifo));
+        let stop = Stop::default();
+        let copy = copy_in(input, fifo, stop.clone());
+        spawn(&spawner, &shared, Stream::Stdin, stop, copy);
     }
     for (stream, end) in [(Stream::Stdout, ends.stdout), (Stream::Stderr, ends.stderr)] {
         if let Some((output, fifo)) = end {
             shared.lock().running_outputs += 1;
-            spawn(&spawner, &shared, stream, copy_out(fifo, output));
+            let stop = Stop::default();
+            let copy = copy_out(fifo, output, stop.clone());
+            spawn(&spawner, &shared, stream, stop, copy);
         }
     }
 
@@ -371,8 +389,8 @@ fn path_of(stream: Stream, value: &str) -> Result<Option<&Path>, Error> {
     }
 }
 
-/// Spawns one copy, stoppable through the shared abort handles; its end is
-/// recorded once the copy, and everything it holds, is dropped.
+/// Spawns one copy, stoppable through `stop`, which the shared state keeps;
+/// its end is recorded once the copy, and everything it holds, is dropped.
 ///
 /// Combinators, not an `async` block: a block would keep the copy's future
 /// twice in its state, once as a capture and once as the value it awaits.
@@ -380,13 +398,13 @@ fn spawn(
     spawner: &Spawner,
     shared: &Arc<Shared>,
     stream: Stream,
+    stop: Stop,
     copy: impl Future<Output = io::Result<u64>> + Send + 'static,
 ) {
-    let (abort, registration) = AbortHandle::new_pair();
-    shared.lock().aborts.push(abort);
+    shared.lock().stops.push(stop.clone());
 
-    // `Map` drops the finished future before it calls the closure.
+    // `Stoppable` drops the copy before it reports the end.
     let shared = Arc::clone(shared);
-    let copy = Abortable::new(copy, registration);
+    let copy = Stoppable::new(copy, stop);
     spawner.spawn(copy.map(move |result| shared.finish(stream, result)));
 }

@@ -41,6 +41,7 @@ mod fd;
 mod io;
 mod pool;
 mod spawn;
+mod stop;
 mod streams;
 
 pub use crate::io::{CopyIo, attach_io, copy_io};

@@ -35,8 +35,11 @@ pub trait Io: Send + Sync {
     /// The streams to hand to containerd for this task.
     fn config(&self) -> &Config;
 
-    /// Stops every copy now. Bytes still in flight are not delivered; a
-    /// pending [`wait`](Io::wait) resolves promptly.
+    /// Stops every copy now: no more bytes are taken from the task or the
+    /// caller, and a pending [`wait`](Io::wait) resolves promptly. Whether
+    /// a chunk a copy already holds still reaches its sink is the
+    /// implementation's to say (cio-copy's `CopyIo` hands it over, within a
+    /// bound).
     fn cancel(&self);
 
     /// Resolves when every output copy has ended, that is when the task side

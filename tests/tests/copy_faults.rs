@@ -178,6 +178,9 @@ fn task(config: &Config, len: usize) -> std::process::Child {
         .unwrap()
 }
 
+/// Makes a sink that fails.
+type MakeSink = Box<dyn Fn() -> Output>;
+
 /// A sink that fails mid-copy: `wait` names the stream, the task's writes
 /// to that FIFO fail with `EPIPE` rather than hang, and the other stream of
 /// the task gets every byte.
@@ -194,7 +197,7 @@ fn a_failing_sink_fails_its_stream_alone() {
         drop(reader);
         Output::from_fd(OwnedFd::from(writer))
     };
-    let sinks: [(&str, Box<dyn Fn() -> Output>, std::io::ErrorKind); 4] = [
+    let sinks: [(&str, MakeSink, std::io::ErrorKind); 4] = [
         (
             "/dev/full",
             Box::new(move || Output::from(full())),
