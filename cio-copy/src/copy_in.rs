@@ -8,7 +8,6 @@
 
 use std::future::poll_fn;
 use std::io::{self, Read};
-use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::Poll;
 
@@ -24,7 +23,26 @@ use crate::streams::{Input, InputKind};
 /// The most one `splice(2)` call asks for.
 const SPLICE_CHUNK: usize = 1024 * 1024;
 
-/// Copies `input` into the stdin FIFO until its end, then closes the FIFO.
+/// The caller's stdin, ready to be copied from: a descriptor is registered
+/// with the reactor before any copy starts, so that a failure there is an
+/// error of `copy_io` rather than of a running copy.
+pub(crate) enum Source {
+    Fd(PolledFd),
+    Async(Box<dyn AsyncRead + Send + Unpin>),
+    Blocking(Box<dyn Read + Send>),
+}
+
+impl Source {
+    pub(crate) fn new(input: Input) -> io::Result<Source> {
+        Ok(match input.0 {
+            InputKind::Fd(fd) => Source::Fd(PolledFd::new(fd)?),
+            InputKind::Async(reader) => Source::Async(reader),
+            InputKind::Blocking(reader) => Source::Blocking(reader),
+        })
+    }
+}
+
+/// Copies `source` into the stdin FIFO until its end, then closes the FIFO.
 /// Returns the number of bytes copied.
 ///
 /// The paths a copy rarely takes are boxed, so that the future every idle
@@ -33,11 +51,11 @@ const SPLICE_CHUNK: usize = 1024 * 1024;
 /// On an error of the input the FIFO is closed too, so that the task is not
 /// left waiting for bytes that will not come. A stopped copy does not wait
 /// for the task to take its bytes: the FIFO is just dropped.
-pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter, stop: Stop) -> io::Result<u64> {
-    let copied = match input.0 {
-        InputKind::Fd(fd) => from_fd(fd, &mut fifo, &stop).await,
-        InputKind::Async(mut reader) => from_async(&mut reader, &mut fifo, &stop).await,
-        InputKind::Blocking(reader) => Box::pin(from_blocking(reader, &mut fifo, &stop)).await,
+pub(crate) async fn copy_in(source: Source, mut fifo: FifoWriter, stop: Stop) -> io::Result<u64> {
+    let copied = match source {
+        Source::Fd(fd) => from_fd(fd, &mut fifo, &stop).await,
+        Source::Async(mut reader) => from_async(&mut reader, &mut fifo, &stop).await,
+        Source::Blocking(reader) => Box::pin(from_blocking(reader, &mut fifo, &stop)).await,
     };
     if let Err(error) = &copied
         && is_stop(error)
@@ -51,8 +69,7 @@ pub(crate) async fn copy_in(input: Input, mut fifo: FifoWriter, stop: Stop) -> i
 }
 
 /// From a descriptor: splice while the kernel allows it, then read.
-async fn from_fd(fd: OwnedFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
-    let source = PolledFd::new(fd)?;
+async fn from_fd(source: PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
     let mut copied = 0;
     stop.unless_stopped(source.readable()).await?;
     loop {

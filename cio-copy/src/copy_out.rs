@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 
 use cio_fifo::FifoReader;
 use futures::io::{AsyncWrite, AsyncWriteExt};
@@ -64,31 +64,56 @@ impl Capacity {
     }
 }
 
-/// Copies everything the task writes into `fifo` to `output`, until the
-/// task side closes or `stop` is given. Returns the number of bytes copied.
+/// The caller's stream for a task's output, ready to be copied to: a
+/// descriptor is classified and registered with the reactor before any
+/// copy starts, so that a failure there (out of descriptors, say) is an
+/// error of `copy_io` rather than of a running copy.
+pub(crate) enum Sink {
+    /// A descriptor `splice(2)` may move bytes into.
+    Fd(PolledFd, FdKind),
+    /// A file opened for appending, which must keep appending: `splice(2)`
+    /// refuses to, so it is written.
+    Append(File),
+    Async(Box<dyn AsyncWrite + Send + Unpin>),
+    Blocking(Box<dyn Write + Send>),
+}
+
+impl Sink {
+    pub(crate) fn new(output: Output) -> io::Result<Sink> {
+        Ok(match output.0 {
+            OutputKind::Fd(fd) => match fd::classify(&fd)? {
+                FdKind::File { append: true } => Sink::Append(File::from(fd)),
+                kind => Sink::Fd(PolledFd::new(fd)?, kind),
+            },
+            OutputKind::Async(writer) => Sink::Async(writer),
+            OutputKind::Blocking(writer) => Sink::Blocking(writer),
+        })
+    }
+}
+
+/// Copies everything the task writes into `fifo` to `sink`, until the task
+/// side closes or `stop` is given. Returns the number of bytes copied.
 ///
 /// The paths a copy rarely takes are boxed, so that the future every idle
 /// stream keeps is only as large as the common paths need.
-pub(crate) async fn copy_out(mut fifo: FifoReader, output: Output, stop: Stop) -> io::Result<u64> {
+pub(crate) async fn copy_out(mut fifo: FifoReader, sink: Sink, stop: Stop) -> io::Result<u64> {
     let drain = |fifo| Drain::new(fifo, stop.clone());
-    match output.0 {
-        OutputKind::Fd(fd) => to_fd(&mut fifo, fd, &stop).await,
-        OutputKind::Async(mut writer) => to_async(drain(&mut fifo), &mut writer).await,
-        OutputKind::Blocking(writer) => Box::pin(to_blocking(drain(&mut fifo), writer)).await,
+    match sink {
+        Sink::Fd(fd, kind) => to_fd(&mut fifo, fd, kind, &stop).await,
+        Sink::Append(file) => Box::pin(to_file(drain(&mut fifo), file, 0)).await,
+        Sink::Async(mut writer) => to_async(drain(&mut fifo), &mut writer).await,
+        Sink::Blocking(writer) => Box::pin(to_blocking(drain(&mut fifo), writer)).await,
     }
 }
 
 /// To a descriptor: splice while the kernel allows it, then fall back.
-async fn to_fd(fifo: &mut FifoReader, fd: OwnedFd, stop: &Stop) -> io::Result<u64> {
-    // A file opened for appending must keep appending, which splice refuses
-    // to do: write to it instead.
-    let kind = fd::classify(&fd)?;
-    if kind == (FdKind::File { append: true }) {
-        return Box::pin(to_file(Drain::new(fifo, stop.clone()), File::from(fd), 0)).await;
-    }
-
+async fn to_fd(
+    fifo: &mut FifoReader,
+    sink: PolledFd,
+    kind: FdKind,
+    stop: &Stop,
+) -> io::Result<u64> {
     // Spliced bytes never wait in this process: a stop can end any wait.
-    let sink = PolledFd::new(fd)?;
     let mut capacity = Capacity::default();
     let mut copied = 0;
     stop.unless_stopped(fifo.ready()).await?;

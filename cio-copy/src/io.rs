@@ -10,11 +10,11 @@ use cio_fifo::{FifoReader, FifoWriter, OpenOptions};
 use cio_types::{BoxFuture, Cleanup, Config, Error, FifoSet, Io, Stream};
 use futures::FutureExt;
 
-use crate::copy_in::copy_in;
-use crate::copy_out::copy_out;
+use crate::copy_in::{Source, copy_in};
+use crate::copy_out::{Sink, copy_out};
 use crate::spawn::Spawner;
 use crate::stop::{Stop, Stoppable, is_stop};
-use crate::streams::{Input, Output, Streams};
+use crate::streams::Streams;
 
 /// Opens the FIFOs of `fifos`, creating any that are missing, and starts
 /// one copy per stream given: stdin into its FIFO, the stdout FIFO to
@@ -34,6 +34,9 @@ use crate::streams::{Input, Output, Streams};
 ///   created then.
 /// - [`Error::NotFifo`], [`Error::Create`] or [`Error::Open`] for a FIFO
 ///   that cannot be opened; the ends opened before it are closed again.
+/// - [`Error::Copy`], naming the stream, when a descriptor the caller gave
+///   cannot be made ready (duplicated and registered with the reactor: out
+///   of descriptors, say); the FIFOs opened are closed again.
 /// - [`Error::Copy`] when the shared executor cannot start its threads.
 ///
 /// # Examples
@@ -288,9 +291,9 @@ fn duplicate(error: &Error) -> Error {
 
 /// The ends this task's copies need, opened.
 struct Ends {
-    stdin: Option<(Input, FifoWriter)>,
-    stdout: Option<(Output, FifoReader)>,
-    stderr: Option<(Output, FifoReader)>,
+    stdin: Option<(Source, FifoWriter)>,
+    stdout: Option<(Sink, FifoReader)>,
+    stderr: Option<(Sink, FifoReader)>,
 }
 
 /// Starts the copies of `fifos`; on failure, closes the set as Go does, so
@@ -335,18 +338,27 @@ fn start_copies(
         false => stderr.zip(path_of(Stream::Stderr, &config.stderr)?),
     };
 
-    // Open every end before starting any copy: a failure leaves nothing
-    // running, and the ends opened so far are closed as they drop.
+    // Open every end, and ready the caller's streams, before starting any
+    // copy: a failure leaves nothing running, and the ends opened so far
+    // are closed as they drop.
+    let output = |stream, (output, path)| {
+        let fifo = open.open_reader(path)?;
+        let sink = Sink::new(output).map_err(|source| Error::Copy { stream, source })?;
+        Ok((sink, fifo))
+    };
     let ends = Ends {
         stdin: stdin
-            .map(|(input, path)| Ok((input, open.open_writer(path)?)))
+            .map(|(input, path)| {
+                let fifo = open.open_writer(path)?;
+                let source = Source::new(input).map_err(|source| Error::Copy {
+                    stream: Stream::Stdin,
+                    source,
+                })?;
+                Ok((source, fifo))
+            })
             .transpose()?,
-        stdout: stdout
-            .map(|(output, path)| Ok((output, open.open_reader(path)?)))
-            .transpose()?,
-        stderr: stderr
-            .map(|(output, path)| Ok((output, open.open_reader(path)?)))
-            .transpose()?,
+        stdout: stdout.map(|end| output(Stream::Stdout, end)).transpose()?,
+        stderr: stderr.map(|end| output(Stream::Stderr, end)).transpose()?,
     };
 
     let spawner = match spawner {

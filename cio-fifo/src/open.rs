@@ -1,7 +1,10 @@
 //! Opening a FIFO without blocking, and without ever opening anything else.
 
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
+
+use async_io::Async;
 
 use cio_types::{Error, FileKind};
 use rustix::fs::{self, AtFlags, CWD, FileType, Mode, OFlags};
@@ -148,6 +151,25 @@ fn open_fifo(path: &Path, access: OFlags, create: bool) -> Result<OwnedFd, Error
     // waiting for the other end.
     let flags = access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
     reopen(&handle, path, flags).map_err(open_error)
+}
+
+/// Registers an opened FIFO with the `async-io` reactor.
+///
+/// The reactor starts on first use, and panics when it cannot make its
+/// `epoll` instance (the process is out of descriptors, say). For this open
+/// that is an error like any other, so the panic is turned into one.
+pub(crate) fn register(fd: OwnedFd) -> io::Result<Async<OwnedFd>> {
+    match std::panic::catch_unwind(move || Async::new(fd)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map_or("it panicked", String::as_str);
+            Err(io::Error::other(format!(
+                "the I/O reactor could not start: {why}"
+            )))
+        }
+    }
 }
 
 /// Takes an `O_PATH` handle on what is at `path` under `dir`, without

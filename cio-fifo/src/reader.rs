@@ -61,7 +61,7 @@ impl FifoReader {
     }
 
     pub(crate) fn from_fd(fd: OwnedFd, path: PathBuf) -> Result<Self, Error> {
-        let io = Async::new(fd).map_err(|source| Error::Open {
+        let io = crate::open::register(fd).map_err(|source| Error::Open {
             path: path.clone(),
             source,
         })?;

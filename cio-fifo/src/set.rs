@@ -191,7 +191,12 @@ fn create_private_temp_dir(root_fd: &OwnedFd, root: &Path) -> Result<PathBuf, Er
             Err(errno) => return Err(create_error(errno)),
         }
 
-        set_private(root_fd, Path::new(&name), &path)?;
+        // A directory that cannot be made private is not used: remove it,
+        // so that a failed call leaves nothing behind.
+        if let Err(error) = set_private(root_fd, Path::new(&name), &path) {
+            let _ = fs::unlinkat(root_fd, name.as_str(), fs::AtFlags::REMOVEDIR);
+            return Err(error);
+        }
         return Ok(path);
     }
     let source = io::Error::new(io::ErrorKind::AlreadyExists, "no free random name");

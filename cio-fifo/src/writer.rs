@@ -103,7 +103,7 @@ impl FifoWriter {
     }
 
     pub(crate) fn from_fd(fd: OwnedFd, path: PathBuf) -> Result<Self, Error> {
-        let io = Async::new(fd).map_err(|source| Error::Open {
+        let io = crate::open::register(fd).map_err(|source| Error::Open {
             path: path.clone(),
             source,
         })?;
