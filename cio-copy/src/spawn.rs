@@ -52,6 +52,7 @@ impl Spawner {
                     std::thread::Builder::new()
                         .name(format!("cio-copy-{n}"))
                         .spawn(move || {
+                            block_sigpipe();
                             async_io::block_on(worker.run(std::future::pending::<()>()))
                         })?;
                 }
@@ -67,6 +68,20 @@ impl Spawner {
             Spawner::Caller(spawn) => spawn(Box::pin(copy)),
         }
     }
+}
+
+/// Blocks `SIGPIPE` on the calling thread, one of the shared executor's.
+///
+/// A write or a `splice(2)` into a pipe or a socket whose reader left fails
+/// with `EPIPE` and raises `SIGPIPE` on the thread that made it. Rust
+/// programs ignore that signal, but a caller whose `SIGPIPE` has its default
+/// action would be killed for a sink whose reader went away. Blocked on the
+/// thread, the signal stays pending there and is never delivered; the copy
+/// gets `EPIPE` and reports it. The process's dispositions are untouched.
+/// Should the mask fail to change, the copies run as before.
+fn block_sigpipe() {
+    use nix::sys::signal::{SigSet, Signal};
+    let _ = SigSet::from(Signal::SIGPIPE).thread_block();
 }
 
 impl fmt::Debug for Spawner {
