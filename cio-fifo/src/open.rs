@@ -207,6 +207,12 @@ pub(crate) fn reopen(handle: &OwnedFd, path: &Path, flags: OFlags) -> Result<Own
         other => return other,
     }
 
+    reopen_by_path(handle, path, flags)
+}
+
+/// [`reopen`] without `/proc`: opens `path` without following a link, and
+/// refuses what is not the file `handle` refers to (`ESTALE`).
+fn reopen_by_path(handle: &OwnedFd, path: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
     let fd = fs::openat(CWD, path, flags | OFlags::NOFOLLOW, Mode::empty())?;
     match same_file(&fd, handle)? {
         true => Ok(fd),
@@ -238,5 +244,79 @@ fn kind_of_type(file_type: FileType) -> FileKind {
         FileType::CharacterDevice => FileKind::CharDevice,
         FileType::BlockDevice => FileKind::BlockDevice,
         _ => FileKind::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system's temporary one.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("cio-open-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        dir
+    }
+
+    /// A FIFO checked through its handle, then swapped for a symbolic link
+    /// to a regular file before the open: the open reaches the FIFO that
+    /// was checked, and the file is never opened.
+    #[test]
+    fn a_path_swapped_after_the_check_is_not_what_gets_opened() {
+        let dir = scratch("swap");
+        let (path, file, link) = (dir.join("t-stdout"), dir.join("secret"), dir.join("link"));
+        fs::mkfifoat(CWD, &path, FIFO_MODE).unwrap();
+        std::fs::write(&file, b"secret").unwrap();
+
+        // The check, as open_fifo makes it.
+        let handle = path_handle(CWD, &path).unwrap();
+        let checked = fs::fstat(&handle).unwrap();
+        assert_eq!(FileType::from_raw_mode(checked.st_mode), FileType::Fifo);
+
+        // The swap: the path now names a link to the regular file.
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        std::fs::rename(&link, &path).unwrap();
+
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let opened = reopen(&handle, &path, flags).unwrap();
+        let stat = fs::fstat(&opened).unwrap();
+        assert_eq!(
+            FileType::from_raw_mode(stat.st_mode),
+            FileType::Fifo,
+            "the FIFO"
+        );
+        assert_eq!((stat.st_dev, stat.st_ino), (checked.st_dev, checked.st_ino));
+
+        // Without /proc, the path is opened without following the link.
+        assert_eq!(
+            reopen_by_path(&handle, &path, flags).unwrap_err(),
+            Errno::LOOP
+        );
+
+        // A different FIFO swapped in is refused too.
+        std::fs::remove_file(&path).unwrap();
+        fs::mkfifoat(CWD, &path, FIFO_MODE).unwrap();
+        assert_eq!(
+            reopen_by_path(&handle, &path, flags).unwrap_err(),
+            Errno::STALE
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A symbolic link in place before the check is refused by the check,
+    /// whatever it points to.
+    #[test]
+    fn the_check_sees_a_link_not_its_target() {
+        let dir = scratch("link");
+        let (fifo, link) = (dir.join("real"), dir.join("t-stdin"));
+        fs::mkfifoat(CWD, &fifo, FIFO_MODE).unwrap();
+        std::os::unix::fs::symlink(&fifo, &link).unwrap();
+
+        match open_fifo(&link, OFlags::RDWR, true) {
+            Err(Error::NotFifo { found, .. }) => assert_eq!(found, FileKind::Symlink),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
