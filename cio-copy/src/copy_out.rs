@@ -255,6 +255,13 @@ impl<'a> Drain<'a> {
                 match fd::read(self.fifo.as_fd(), &mut buffer[len..]) {
                     Ok(0) if len == 0 => return Ok(None),
                     Ok(0) => break,
+                    // A FIFO gives all it holds, up to the room offered: a
+                    // short read emptied it, and another would only say so.
+                    Ok(n) if len + n < BUFFER_SIZE => {
+                        len += n;
+                        self.empty = true;
+                        break;
+                    }
                     Ok(n) => len += n,
                     Err(Errno::AGAIN) => {
                         self.empty = true;
