@@ -217,6 +217,13 @@ struct Drain<'a> {
     capacity: Capacity,
     /// The last read found the FIFO empty: wait before reading again.
     empty: bool,
+    /// A read has found the FIFO empty with a writer there (`EAGAIN`).
+    /// Until then the kernel may never report the writers' leaving: a
+    /// reader opened when no writer was there gets no `POLLHUP` until a
+    /// new writer opens, so a short read is not taken as "empty" (the wait
+    /// that follows could last for ever) and the next read tells instead:
+    /// `EAGAIN`, or 0 at the end.
+    hangup_reported: bool,
 }
 
 impl<'a> Drain<'a> {
@@ -226,6 +233,7 @@ impl<'a> Drain<'a> {
             stop,
             capacity: Capacity::default(),
             empty: false,
+            hangup_reported: false,
         }
     }
 
@@ -257,13 +265,14 @@ impl<'a> Drain<'a> {
                     Ok(0) => break,
                     // A FIFO gives all it holds, up to the room offered: a
                     // short read emptied it, and another would only say so.
-                    Ok(n) if len + n < BUFFER_SIZE => {
+                    Ok(n) if len + n < BUFFER_SIZE && self.hangup_reported => {
                         len += n;
                         self.empty = true;
                         break;
                     }
                     Ok(n) => len += n,
                     Err(Errno::AGAIN) => {
+                        self.hangup_reported = true;
                         self.empty = true;
                         break;
                     }
