@@ -4,10 +4,14 @@
 //!   cells; exits non-zero if any cell failed.
 //! - `cargo xtask bench [--quick]`: the benchmarks, in release mode, with
 //!   every figure beside its baseline; writes `target/bench.json`.
+//! - `cargo xtask fuzz [--time SECONDS] [--target NAME]...`: the fuzz
+//!   targets of `fuzz/`, with cargo-fuzz (`cargo install cargo-fuzz`); not
+//!   part of the test matrix, which runs their corpus as a plain test.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod fuzz;
 mod matrix;
 mod shell;
 #[cfg(test)]
@@ -32,8 +36,12 @@ fn try_main() -> Result<ExitCode, String> {
     match task.as_str() {
         "test" => matrix::run(&rest),
         "bench" => bench::run(&rest),
+        "fuzz" => fuzz::run(&rest),
         "" | "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask test [--only NAME]... | cargo xtask bench [--quick]");
+            println!(
+                "usage: cargo xtask test [--only NAME]... | cargo xtask bench [--quick] \
+                 | cargo xtask fuzz [--time SECONDS] [--target NAME]..."
+            );
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown task `{other}`; try `cargo xtask help`")),
