@@ -1,5 +1,7 @@
 //! Tidiness of the tree, checked by a plain `cargo test`: every Rust file
-//! opens with a `//!` line, and no line ends in white space or holds a tab.
+//! opens with a `//!` line, and no line ends in white space or holds a tab;
+//! and every system call of the library crates that a signal can interrupt
+//! is retried on `EINTR`.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,60 @@ fn every_rust_file_is_tidy() {
     assert!(
         problems.is_empty(),
         "untidy files:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The calls of the library crates that can fail with `EINTR` when a signal
+/// arrives: `read`, `write`, `splice` and `poll`. (Their opens, `fstat`,
+/// `mkdirat`, `fcntl` and `ioctl` cannot: every FIFO is opened
+/// non-blocking or `O_PATH`, and none of the others waits.)
+const INTERRUPTIBLE: [&str; 4] = [
+    "rustix::io::read(",
+    "rustix::io::write(",
+    "rustix::pipe::splice(",
+    "rustix::event::poll(",
+];
+
+#[test]
+fn every_interruptible_call_retries_on_eintr() {
+    let mut files = Vec::new();
+    for dir in [
+        "cio-types",
+        "cio-fifo",
+        "cio-copy",
+        "cio-direct",
+        "cio-log",
+        "cio",
+    ] {
+        rust_files(&project_root().join(dir).join("src"), &mut files);
+    }
+    assert!(files.len() > 10, "found the library crates' files");
+
+    // Each such call sits in a loop whose match retries `Errno::INTR`,
+    // within the few lines that follow it.
+    let mut calls = 0;
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            if !INTERRUPTIBLE.iter().any(|call| line.contains(call)) {
+                continue;
+            }
+            calls += 1;
+            let after = &lines[n..lines.len().min(n + 9)];
+            let retried = after.iter().any(|l| l.contains("Errno::INTR) => continue"));
+            if !retried {
+                let shown = file.strip_prefix(project_root()).unwrap().display();
+                problems.push(format!("{shown}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(calls >= 6, "found the calls ({calls})");
+    assert!(
+        problems.is_empty(),
+        "calls that do not retry on EINTR:\n{}",
         problems.join("\n")
     );
 }
