@@ -129,8 +129,11 @@ async fn from_async(
     let mut copied = 0;
     loop {
         let mut first = [0_u8; 1];
-        if stop.unless_stopped(reader.read(&mut first)).await? == 0 {
-            return Ok(copied);
+        match stop.unless_stopped(reader.read(&mut first)).await {
+            Ok(0) => return Ok(copied),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted && !is_stop(&e) => continue,
+            Err(e) => return Err(e),
         }
 
         let mut buffer = Buffer::take();
@@ -147,6 +150,7 @@ async fn from_async(
                 );
             match more.await {
                 Some(Ok(n)) if n > 0 => len += n,
+                Some(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
                 // The bytes read before the error still go to the task.
                 Some(Err(error)) => {
                     failure = Some(error);

@@ -372,3 +372,55 @@ fn a_failing_stdin_source_ends_stdin_alone() {
         );
     }
 }
+
+/// An async reader that fails every third read with `Interrupted`, as a
+/// reader whose system call a signal cut short may.
+struct Interrupting {
+    data: futures::io::Cursor<Vec<u8>>,
+    calls: usize,
+}
+
+impl futures::io::AsyncRead for Interrupting {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.calls += 1;
+        if this.calls % 3 == 0 {
+            return Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
+        }
+        let len = buf.len().min(1000);
+        Pin::new(&mut this.data).poll_read(cx, &mut buf[..len])
+    }
+}
+
+/// An interrupted read of the caller's stdin is retried: the task gets
+/// every byte.
+#[test]
+fn an_interrupted_stdin_read_is_retried() {
+    let root = TempRoot::created("interrupted");
+    let sent = 200_000;
+    let input = Input::from_async(Interrupting {
+        data: futures::io::Cursor::new(pattern(3, sent)),
+        calls: 0,
+    });
+    let streams = Streams::new()
+        .with_stdin(input)
+        .with_fifo_dir(root.path().join("fifo"));
+    let io = cio::new_creator(streams).create_copy_io("i").unwrap();
+    let received = root.path().join("received");
+    let status = Command::new(SHIM)
+        .args(["task", "--stdin", &io.config().stdin, "--stdin-to"])
+        .arg(&received)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    futures::executor::block_on(io.stdin_closed()).unwrap();
+    io.close().unwrap();
+    assert!(
+        std::fs::read(&received).unwrap() == pattern(3, sent),
+        "every byte"
+    );
+}
