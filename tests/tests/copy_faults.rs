@@ -388,7 +388,7 @@ impl futures::io::AsyncRead for Interrupting {
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         this.calls += 1;
-        if this.calls % 3 == 0 {
+        if this.calls.is_multiple_of(3) {
             return Poll::Ready(Err(std::io::ErrorKind::Interrupted.into()));
         }
         let len = buf.len().min(1000);
