@@ -253,6 +253,14 @@ impl Streams {
     /// With tokio: `let handle = Handle::current();` then
     /// `.with_spawner(move |copy| drop(handle.spawn(copy)))`; with smol,
     /// `.with_spawner(|copy| smol::spawn(copy).detach())`.
+    ///
+    /// # Caveats
+    ///
+    /// The copies then run on the caller's threads, which this crate does
+    /// not touch: a splice into a pipe or socket whose reader left raises
+    /// `SIGPIPE` there. Rust programs ignore it; a caller that restored its
+    /// default action must block it on those threads, as this crate does
+    /// on its own workers.
     pub fn with_spawner(
         mut self,
         spawn: impl Fn(futures::future::BoxFuture<'static, ()>) + Send + Sync + 'static,
