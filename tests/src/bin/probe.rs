@@ -42,6 +42,12 @@ fn main() {
 /// Gives `SIGPIPE` its default action, which Rust programs replace with
 /// "ignore" at start-up: a handler that runs the default action (the
 /// process dies of `SIGPIPE`) whenever the signal is delivered.
+///
+/// Setting `SIG_DFL` itself takes an unsafe call (`sigaction` through nix
+/// or rustix); std resets `SIGPIPE` only in a child before its `exec`, and
+/// a Rust child ignores it again at start-up. signal-hook's handler, which
+/// restores `SIG_DFL` and raises the signal again, is the safe equivalent:
+/// the process dies exactly when it would with the default action.
 fn default_sigpipe() {
     let always = Arc::new(AtomicBool::new(true));
     signal_hook::flag::register_conditional_default(signal_hook::consts::SIGPIPE, always)
