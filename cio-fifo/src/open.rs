@@ -157,7 +157,9 @@ fn open_fifo(path: &Path, access: OFlags, create: bool) -> Result<OwnedFd, Error
 ///
 /// The reactor starts on first use, and panics when it cannot make its
 /// `epoll` instance (the process is out of descriptors, say). For this open
-/// that is an error like any other, so the panic is turned into one.
+/// that is an error like any other, so the panic is turned into one. The
+/// panic hook still reports it, and with `panic = "abort"` the process
+/// aborts, as it would in async-io.
 pub(crate) fn register(fd: OwnedFd) -> io::Result<Async<OwnedFd>> {
     match std::panic::catch_unwind(move || Async::new(fd)) {
         Ok(result) => result,
