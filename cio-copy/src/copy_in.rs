@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use cio_fifo::FifoWriter;
-use futures::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use futures::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use rustix::io::Errno;
 
 use crate::fd::{self, PolledFd};
@@ -62,7 +62,9 @@ pub(crate) async fn copy_in(source: Source, mut fifo: FifoWriter, stop: Stop) ->
     {
         return copied;
     }
-    let closed = stop.unless_stopped(fifo.close()).await;
+    let closed = stop
+        .unless_stopped(|cx| Pin::new(&mut fifo).poll_close(cx))
+        .await;
     let copied = copied?;
     closed?;
     Ok(copied)
@@ -71,7 +73,7 @@ pub(crate) async fn copy_in(source: Source, mut fifo: FifoWriter, stop: Stop) ->
 /// From a descriptor: splice while the kernel allows it, then read.
 async fn from_fd(source: PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
     let mut copied = 0;
-    stop.unless_stopped(source.readable()).await?;
+    stop.unless_stopped(|cx| source.poll_readable(cx)).await?;
     loop {
         stop.check()?;
         match fifo.try_splice_from(&source, SPLICE_CHUNK) {
@@ -81,11 +83,10 @@ async fn from_fd(source: PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Re
             // Either side would block: wait on the one that does.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && fd::has_bytes(&source) => {
                 let fifo = &*fifo;
-                stop.unless_stopped(poll_fn(|cx| fifo.poll_writable(cx)))
-                    .await?;
+                stop.unless_stopped(|cx| fifo.poll_writable(cx)).await?;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                stop.unless_stopped(source.readable()).await?;
+                stop.unless_stopped(|cx| source.poll_readable(cx)).await?;
             }
 
             // A terminal cannot be spliced from: read it instead.
@@ -102,7 +103,7 @@ async fn from_fd(source: PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Re
 async fn from_ready_fd(source: &PolledFd, fifo: &mut FifoWriter, stop: &Stop) -> io::Result<u64> {
     let mut copied = 0;
     loop {
-        stop.unless_stopped(source.readable()).await?;
+        stop.unless_stopped(|cx| source.poll_readable(cx)).await?;
 
         let mut buffer = Buffer::take();
         let n = match fd::read(source, &mut buffer) {
@@ -129,7 +130,8 @@ async fn from_async(
     let mut copied = 0;
     loop {
         let mut first = [0_u8; 1];
-        match stop.unless_stopped(reader.read(&mut first)).await {
+        let reading = stop.unless_stopped(|cx| Pin::new(&mut *reader).poll_read(cx, &mut first));
+        match reading.await {
             Ok(0) => return Ok(copied),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted && !is_stop(&e) => continue,
@@ -183,7 +185,7 @@ async fn from_blocking(
         // A read may block for ever (a terminal): a stop does not wait for
         // it, and what it reads after the stop is not delivered.
         stop.check()?;
-        let read = blocking::unblock(move || {
+        let mut read = blocking::unblock(move || {
             let mut buffer = Buffer::take();
             let result = loop {
                 match moving.read(&mut buffer) {
@@ -193,7 +195,9 @@ async fn from_blocking(
             };
             Ok((moving, buffer, result))
         });
-        let (back, buffer, result) = stop.unless_stopped(read).await?;
+        let (back, buffer, result) = stop
+            .unless_stopped(|cx| Pin::new(&mut read).poll(cx))
+            .await?;
 
         let n = result?;
         if n == 0 {

@@ -7,7 +7,6 @@
 //! FIFO has something to give and returned before waiting again.
 
 use std::fs::File;
-use std::future::poll_fn;
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 
@@ -116,7 +115,7 @@ async fn to_fd(
     // Spliced bytes never wait in this process: a stop can end any wait.
     let mut capacity = Capacity::default();
     let mut copied = 0;
-    stop.unless_stopped(fifo.ready()).await?;
+    stop.unless_stopped(|cx| fifo.poll_ready(cx)).await?;
     loop {
         stop.check()?;
         match fd::splice(&*fifo, &sink, SPLICE_CHUNK) {
@@ -129,11 +128,10 @@ async fn to_fd(
 
             // Either side would block: wait on the one that does.
             Err(Errno::AGAIN) if fd::has_bytes(&*fifo) => {
-                stop.unless_stopped(sink.writable()).await?;
+                stop.unless_stopped(|cx| sink.poll_writable(cx)).await?;
             }
             Err(Errno::AGAIN) => {
-                stop.unless_stopped(poll_fn(|cx| fifo.poll_readable(cx)))
-                    .await?;
+                stop.unless_stopped(|cx| fifo.poll_readable(cx)).await?;
             }
 
             // The kernel cannot splice into this sink (a terminal, say):
@@ -249,11 +247,13 @@ impl<'a> Drain<'a> {
             // FIFO from an ended one; after, a read that found it empty
             // means waiting for the reactor, and otherwise reading at once.
             if !self.fifo.is_connected() {
-                self.stop.unless_stopped(self.fifo.ready()).await?;
+                let fifo = &mut *self.fifo;
+                self.stop.unless_stopped(|cx| fifo.poll_ready(cx)).await?;
             } else if self.empty {
                 let fifo = &*self.fifo;
-                let readable = poll_fn(|cx| fifo.poll_readable(cx));
-                self.stop.unless_stopped(readable).await?;
+                self.stop
+                    .unless_stopped(|cx| fifo.poll_readable(cx))
+                    .await?;
             }
 
             let mut buffer = Buffer::take();

@@ -1,7 +1,6 @@
 //! The caller's file descriptors: what they are, how to wait on them, and
 //! how to move bytes to and from them without copying.
 
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::task::{Context, Poll};
@@ -73,14 +72,6 @@ impl PolledFd {
             PolledFd::Polled(io) => io.poll_writable(cx),
             PolledFd::Always(_) => Poll::Ready(Ok(())),
         }
-    }
-
-    pub(crate) async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_readable(cx)).await
-    }
-
-    pub(crate) async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_writable(cx)).await
     }
 
     /// Gives the descriptor back, deregistered.

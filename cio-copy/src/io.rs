@@ -13,7 +13,7 @@ use futures::FutureExt;
 use crate::copy_in::{Source, copy_in};
 use crate::copy_out::{Sink, copy_out};
 use crate::spawn::Spawner;
-use crate::stop::{Stop, Stoppable, is_stop};
+use crate::stop::{Stop, Stoppable, Stops, is_stop};
 use crate::streams::Streams;
 
 /// Opens the FIFOs of `fifos`, creating any that are missing, and starts
@@ -199,10 +199,11 @@ struct Shared {
 struct State {
     /// Output copies not finished yet.
     running_outputs: usize,
-    /// The first error of any copy.
-    error: Option<Error>,
-    /// How to stop each copy.
-    stops: Vec<Stop>,
+    /// The first error of any copy; boxed, as the state of every idle task
+    /// would otherwise carry an error's size.
+    error: Option<Box<Error>>,
+    /// How to stop the copies.
+    stops: Arc<Stops>,
     /// Callers of `wait`.
     waiters: Vec<Waker>,
     stdin: StdinState,
@@ -213,7 +214,7 @@ struct State {
 #[derive(Debug)]
 enum StdinState {
     Running,
-    Done(Option<Error>),
+    Done(Option<Box<Error>>),
 }
 
 impl Default for StdinState {
@@ -230,7 +231,7 @@ impl Shared {
     }
 
     fn cancel(&self) {
-        self.lock().stops.iter().for_each(Stop::stop);
+        self.lock().stops.stop();
     }
 
     /// Records the end of a copy and wakes whoever waits for it; `None` is
@@ -241,13 +242,14 @@ impl Shared {
             Some(Err(source)) if is_stop(&source) => Some(Error::Cancelled { stream }),
             Some(Err(source)) => Some(Error::Copy { stream, source }),
             None => Some(Error::Cancelled { stream }),
-        };
+        }
+        .map(Box::new);
 
         let mut state = self.lock();
         if state.error.is_none()
             && let Some(error) = &error
         {
-            state.error = Some(duplicate(error));
+            state.error = Some(Box::new(duplicate(error)));
         }
         let wake = match stream {
             Stream::Stdin => {
@@ -370,16 +372,17 @@ fn start_copies(
     };
 
     let shared = Arc::new(Shared::default());
+    let stops = Arc::clone(&shared.lock().stops);
     if let Some((input, fifo)) = ends.stdin {
         shared.lock().stdin = StdinState::Running;
-        let stop = Stop::default();
+        let stop = Stop::new(&stops, Stream::Stdin);
         let copy = copy_in(input, fifo, stop.clone());
         spawn(&spawner, &shared, Stream::Stdin, stop, copy);
     }
     for (stream, end) in [(Stream::Stdout, ends.stdout), (Stream::Stderr, ends.stderr)] {
         if let Some((output, fifo)) = end {
             shared.lock().running_outputs += 1;
-            let stop = Stop::default();
+            let stop = Stop::new(&stops, stream);
             let copy = copy_out(fifo, output, stop.clone());
             spawn(&spawner, &shared, stream, stop, copy);
         }
@@ -401,8 +404,9 @@ fn path_of(stream: Stream, value: &str) -> Result<Option<&Path>, Error> {
     }
 }
 
-/// Spawns one copy, stoppable through `stop`, which the shared state keeps;
-/// its end is recorded once the copy, and everything it holds, is dropped.
+/// Spawns one copy, stoppable through `stop`, one of the shared state's
+/// stops; its end is recorded once the copy, and everything it holds, is
+/// dropped.
 ///
 /// Combinators, not an `async` block: a block would keep the copy's future
 /// twice in its state, once as a capture and once as the value it awaits.
@@ -413,8 +417,6 @@ fn spawn(
     stop: Stop,
     copy: impl Future<Output = io::Result<u64>> + Send + 'static,
 ) {
-    shared.lock().stops.push(stop.clone());
-
     // `Stoppable` drops the copy before it reports the end.
     let shared = Arc::clone(shared);
     let copy = Stoppable::new(copy, stop);

@@ -15,20 +15,34 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use async_io::Timer;
+use cio_types::Stream;
 use futures::task::AtomicWaker;
 
 /// How long a stopped copy may take to hand its last chunk to the sink.
 pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
-/// The stop signal of one copy, shared by the copy and its `CopyIo`.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Stop(Arc<Inner>);
-
+/// The stop signal of one task's copies, shared by them and their
+/// `CopyIo`: one allocation per task, a waker slot per copy.
 #[derive(Debug, Default)]
-struct Inner {
+pub(crate) struct Stops {
     stopped: AtomicBool,
-    /// The task that runs the copy.
-    waker: AtomicWaker,
+    /// The executor tasks that run the copies, one slot per stream.
+    wakers: [AtomicWaker; 3],
+}
+
+impl Stops {
+    /// Stops every copy and wakes them.
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.wakers.iter().for_each(AtomicWaker::wake);
+    }
+}
+
+/// What one copy sees of its task's [`Stops`].
+#[derive(Clone, Debug)]
+pub(crate) struct Stop {
+    stops: Arc<Stops>,
+    slot: Stream,
 }
 
 /// The error a copy returns when it saw the stop; reported as
@@ -45,14 +59,20 @@ impl std::fmt::Display for Stopped {
 impl std::error::Error for Stopped {}
 
 impl Stop {
-    /// Stops the copy and wakes it.
-    pub(crate) fn stop(&self) {
-        self.0.stopped.store(true, Ordering::SeqCst);
-        self.0.waker.wake();
+    /// The stop of the copy of `stream`.
+    pub(crate) fn new(stops: &Arc<Stops>, stream: Stream) -> Self {
+        Stop {
+            stops: Arc::clone(stops),
+            slot: stream,
+        }
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
-        self.0.stopped.load(Ordering::SeqCst)
+        self.stops.stopped.load(Ordering::SeqCst)
+    }
+
+    fn waker(&self) -> &AtomicWaker {
+        &self.stops.wakers[self.slot as usize]
     }
 
     /// `Err` once stopped: a copy asks before it takes more bytes.
@@ -63,18 +83,20 @@ impl Stop {
         }
     }
 
-    /// Runs `wait` unless the copy is stopped first; for waits that hold
-    /// no bytes, so that ending them loses nothing.
-    pub(crate) async fn unless_stopped<T>(
+    /// Polls `wait` until it is ready, unless the copy is stopped first;
+    /// for waits that hold no bytes, so that ending them loses nothing.
+    ///
+    /// A poll function rather than a future: a future passed to an `async`
+    /// helper would be kept twice in the copy's state, once as the argument
+    /// and once pinned, and every idle copy would carry both.
+    pub(crate) fn unless_stopped<T>(
         &self,
-        wait: impl Future<Output = io::Result<T>>,
-    ) -> io::Result<T> {
-        let mut wait = std::pin::pin!(wait);
-        std::future::poll_fn(|cx| {
+        mut wait: impl FnMut(&mut Context<'_>) -> Poll<io::Result<T>>,
+    ) -> impl Future<Output = io::Result<T>> {
+        std::future::poll_fn(move |cx| {
             self.check()?;
-            wait.as_mut().poll(cx)
+            wait(cx)
         })
-        .await
     }
 }
 
@@ -88,7 +110,9 @@ pub(crate) fn is_stop(error: &io::Error) -> bool {
 pub(crate) struct Stoppable<F> {
     copy: Option<Pin<Box<F>>>,
     stop: Stop,
-    grace: Option<Timer>,
+    /// Boxed: only a stopped copy has one, and every idle one would carry
+    /// its size.
+    grace: Option<Box<Timer>>,
 }
 
 impl<F: Future> Stoppable<F> {
@@ -106,11 +130,11 @@ impl<F: Future> Future for Stoppable<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Register first, so that a stop from now on wakes this task.
-        self.stop.0.waker.register(cx.waker());
+        self.stop.waker().register(cx.waker());
 
         // Stopped: the copy gets one grace period to end by itself.
         if self.stop.is_stopped() && self.grace.is_none() {
-            self.grace = Some(Timer::after(GRACE));
+            self.grace = Some(Box::new(Timer::after(GRACE)));
         }
 
         let Some(copy) = self.copy.as_mut() else {
@@ -123,7 +147,7 @@ impl<F: Future> Future for Stoppable<F> {
         }
 
         if let Some(grace) = self.grace.as_mut() {
-            ready!(Pin::new(grace).poll(cx));
+            ready!(Pin::new(&mut **grace).poll(cx));
             self.copy = None;
             return Poll::Ready(None);
         }
@@ -137,18 +161,21 @@ mod tests {
 
     #[test]
     fn a_stopped_wait_ends_with_the_stop_error() {
-        let stop = Stop::default();
-        stop.stop();
-        let result =
-            async_io::block_on(stop.unless_stopped(std::future::pending::<io::Result<()>>()));
+        let stops = Arc::new(Stops::default());
+        let stop = Stop::new(&stops, Stream::Stdout);
+        stops.stop();
+        let result = async_io::block_on(stop.unless_stopped(|_| Poll::<io::Result<()>>::Pending));
         assert!(is_stop(&result.unwrap_err()));
     }
 
     #[test]
     fn a_copy_that_ignores_its_stop_is_dropped_after_the_grace() {
-        let stop = Stop::default();
-        let copy = Stoppable::new(std::future::pending::<()>(), stop.clone());
-        stop.stop();
+        let stops = Arc::new(Stops::default());
+        let copy = Stoppable::new(
+            std::future::pending::<()>(),
+            Stop::new(&stops, Stream::Stderr),
+        );
+        stops.stop();
         assert!(async_io::block_on(copy).is_none());
     }
 }

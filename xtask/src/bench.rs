@@ -262,8 +262,13 @@ fn summarize(all: &[Record], with_go: bool) -> Vec<String> {
         ),
         (
             "lines",
-            "one line per stream",
-            &["lines", "ms_until_all_arrived", "ms_writer_took"][..],
+            "one line per stream (median of rounds)",
+            &[
+                "lines",
+                "ms_until_all_arrived",
+                "ms_first_round",
+                "ms_writer_took",
+            ][..],
         ),
         (
             "latency",
