@@ -48,8 +48,12 @@ impl Input {
     ///
     /// # Caveats
     ///
-    /// A read that blocks cannot be interrupted: after a cancel, the thread
-    /// stays in the read until it returns, then drops the reader.
+    /// - A pending read holds one of the pool's threads: a thousand tasks
+    ///   whose blocking stdin waits hold a thousand threads. A descriptor or
+    ///   an async reader holds none while it waits.
+    /// - A read that blocks cannot be interrupted: after a cancel, the thread
+    ///   stays in the read until it returns, then drops the reader.
+    /// - The pool keeps the threads it started, for later calls.
     pub fn from_blocking(reader: impl Read + Send + 'static) -> Self {
         Input(InputKind::Blocking(Box::new(reader)))
     }
@@ -92,7 +96,9 @@ impl Output {
         Output(OutputKind::Async(Box::new(writer)))
     }
 
-    /// A blocking writer. Each write runs on the `blocking` thread pool.
+    /// A blocking writer. Each write runs on the `blocking` thread pool,
+    /// which holds a thread only while a write runs, and keeps the threads
+    /// it started for later calls.
     pub fn from_blocking(writer: impl Write + Send + 'static) -> Self {
         Output(OutputKind::Blocking(Box::new(writer)))
     }

@@ -137,6 +137,19 @@ pub fn threads() -> usize {
     count_entries("/proc/self/task")
 }
 
+/// The names of this process's threads, sorted: for messages that say
+/// which thread is left over.
+pub fn thread_names() -> Vec<String> {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc is mounted");
+    let mut names: Vec<String> = tasks
+        .filter_map(Result::ok)
+        .map(|task| std::fs::read_to_string(task.path().join("comm")).unwrap_or_default())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn count_entries(dir: &str) -> usize {
     std::fs::read_dir(dir).expect("/proc is mounted").count()
 }
