@@ -9,8 +9,10 @@
 //!
 //! Each copy is a future. By default the futures run on a small executor of
 //! this crate's, started on first use, with a fixed number of threads (one
-//! per core, at most four) however many tasks there are; with
-//! [`Streams::with_spawner`] they run on the caller's executor instead.
+//! per two cores, at least one, at most four) however many tasks there are;
+//! each runs inside [`async_io::block_on`], so the thread that sees a FIFO
+//! become readable is the one that runs its copy. With
+//! [`Streams::with_spawner`] the copies run on the caller's executor instead.
 //! A copy waiting for bytes is parked on the [`async_io`] reactor and holds
 //! no thread and no buffer.
 //!

@@ -11,6 +11,16 @@ use futures::future::BoxFuture;
 /// The most threads the shared executor starts, whatever the machine.
 const MAX_THREADS: usize = 4;
 
+/// Cores per worker thread of the shared executor.
+///
+/// Copies are light: one worker splices a stream at several GB/s. Every
+/// worker more costs a cross-thread wake-up whenever events arrive on many
+/// FIFOs at once, and takes a core from the tasks, which produce what is
+/// copied. Measured on two cores, one line on each stdout and stderr of
+/// 1000 tasks arrived in 4.4-6.4 ms with one worker, 7.0-8.4 ms with two,
+/// and one stream into /dev/null moved 5.0 GB/s with one, 3.9 with two.
+const CORES_PER_WORKER: usize = 2;
+
 /// Hands a copy to an executor.
 #[derive(Clone)]
 pub(crate) enum Spawner {
@@ -26,11 +36,11 @@ impl Spawner {
         Spawner::Caller(Arc::new(spawn))
     }
 
-    /// The shared executor of this crate: started on first use, with as
-    /// many worker threads as the machine has cores, at most four. However
-    /// many tasks there are, the number of threads stays the same: a copy
-    /// waiting for bytes holds no thread, only a registration with the
-    /// reactor.
+    /// The shared executor of this crate: started on first use, with one
+    /// worker thread per two cores of the machine, at least one and at most
+    /// four. However many tasks there are, the number of threads stays the
+    /// same: a copy waiting for bytes holds no thread, only a registration
+    /// with the reactor.
     ///
     /// Each worker runs the executor inside [`async_io::block_on`], which
     /// waits on the reactor itself when there is nothing to run: the worker
@@ -46,8 +56,8 @@ impl Spawner {
             Some(executor) => Arc::clone(executor),
             None => {
                 let executor = Arc::new(Executor::new());
-                let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-                for n in 0..threads.min(MAX_THREADS) {
+                let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+                for n in 0..(cores / CORES_PER_WORKER).clamp(1, MAX_THREADS) {
                     let worker = Arc::clone(&executor);
                     std::thread::Builder::new()
                         .name(format!("cio-copy-{n}"))
