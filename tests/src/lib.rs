@@ -266,3 +266,73 @@ pub fn make_fifos(config: &cio_types::Config) {
         }
     }
 }
+
+/// The kinds of output sink, one per way the copy engine moves bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SinkKind {
+    /// An async writer: the buffered path.
+    Async,
+    /// A blocking writer: the `blocking` pool path.
+    Blocking,
+    /// A regular file: spliced.
+    File,
+    /// A regular file opened for appending: written, never spliced.
+    AppendFile,
+    /// A pipe: spliced.
+    Pipe,
+    /// A Unix socket: spliced.
+    Socket,
+}
+
+/// What reached a sink, read back once the copy has ended and dropped it.
+pub type Received = Box<dyn FnOnce() -> Vec<u8>>;
+
+/// A sink of `kind` for a copy; files are made in `dir` under `name`.
+pub fn make_sink(kind: SinkKind, dir: &Path, name: &str) -> (cio::Output, Received) {
+    use std::io::Read;
+
+    // Reads a descriptor's other end to its end, on a thread.
+    fn drain(mut reader: impl Read + Send + 'static) -> Received {
+        let drain = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).expect("drain the sink");
+            bytes
+        });
+        Box::new(move || drain.join().expect("the drain thread"))
+    }
+
+    match kind {
+        SinkKind::Async | SinkKind::Blocking => {
+            let collector = Collector::new();
+            let output = match kind {
+                SinkKind::Async => cio::Output::from_async(collector.clone()),
+                _ => cio::Output::from_blocking(collector.clone()),
+            };
+            (output, Box::new(move || collector.bytes()))
+        }
+        SinkKind::File | SinkKind::AppendFile => {
+            let path = dir.join(name);
+            std::fs::write(&path, b"").expect("create the sink file");
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .append(kind == SinkKind::AppendFile)
+                .open(&path)
+                .expect("open the sink file");
+            (
+                cio::Output::from(file),
+                Box::new(move || std::fs::read(path).expect("read the sink")),
+            )
+        }
+        SinkKind::Pipe => {
+            let (reader, writer) = std::io::pipe().expect("a pipe");
+            (
+                cio::Output::from_fd(std::os::fd::OwnedFd::from(writer)),
+                drain(reader),
+            )
+        }
+        SinkKind::Socket => {
+            let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+            (cio::Output::from(ours), drain(theirs))
+        }
+    }
+}

@@ -2,7 +2,6 @@
 //! that fails, a stdin source that fails. The task is the shim emulator, a
 //! separate process that opens the FIFOs as containerd's shim does.
 
-use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::pin::Pin;
@@ -11,55 +10,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use cio::{Config, Error, Input, Io, Output, Stream, Streams};
-use cio_tests::{Collector, FailAfter, TempRoot, make_fifos, pattern, within};
+use cio_tests::{Collector, FailAfter, SinkKind, TempRoot, make_fifos, make_sink, pattern, within};
 
 const SHIM: &str = env!("CARGO_BIN_EXE_shim");
 const LIMIT: Duration = Duration::from_secs(60);
 const MIB: usize = 1024 * 1024;
-
-/// The sinks a killed writer's bytes must reach, one per way the engine
-/// moves bytes.
-#[derive(Clone, Copy, Debug)]
-enum Sink {
-    Async,
-    Blocking,
-    Pipe,
-    File,
-}
-
-/// A sink, and how to get back what reached it once the copy has ended.
-fn make_sink(kind: Sink, root: &TempRoot) -> (Output, Box<dyn FnOnce() -> Vec<u8>>) {
-    match kind {
-        Sink::Async => {
-            let collector = Collector::new();
-            let out = Output::from_async(collector.clone());
-            (out, Box::new(move || collector.bytes()))
-        }
-        Sink::Blocking => {
-            let collector = Collector::new();
-            let out = Output::from_blocking(collector.clone());
-            (out, Box::new(move || collector.bytes()))
-        }
-        Sink::Pipe => {
-            let (mut reader, writer) = std::io::pipe().unwrap();
-            let drain = std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes).unwrap();
-                bytes
-            });
-            let out = Output::from_fd(OwnedFd::from(writer));
-            (out, Box::new(move || drain.join().unwrap()))
-        }
-        Sink::File => {
-            let path = root.path().join("sink");
-            let file = std::fs::File::create(&path).unwrap();
-            (
-                Output::from(file),
-                Box::new(move || std::fs::read(path).unwrap()),
-            )
-        }
-    }
-}
 
 /// The number the shim left in its count file.
 fn count_in(path: &std::path::Path) -> usize {
@@ -87,7 +42,12 @@ fn dying_writer(fifo: &str, die_after: usize, seed: u64, count: &std::path::Path
 /// bytes wait in the FIFO).
 #[test]
 fn a_killed_writer_s_bytes_are_all_delivered_then_the_copy_ends() {
-    for sink in [Sink::Async, Sink::Blocking, Sink::Pipe, Sink::File] {
+    for sink in [
+        SinkKind::Async,
+        SinkKind::Blocking,
+        SinkKind::Pipe,
+        SinkKind::File,
+    ] {
         for (die_after, before_copy) in [(3 * MIB + 12_345, false), (40_000, true)] {
             let case =
                 format!("{sink:?}, killed after {die_after} bytes, before copy {before_copy}");
@@ -97,7 +57,7 @@ fn a_killed_writer_s_bytes_are_all_delivered_then_the_copy_ends() {
             fifos.config.stdin.clear();
             fifos.config.stderr.clear();
             let config = fifos.config.clone();
-            let (output, received) = make_sink(sink, &root);
+            let (output, received) = make_sink(sink, root.path(), "sink");
 
             let io = if before_copy {
                 // The task writes and dies while only a bare reader holds

@@ -1,97 +1,22 @@
 //! Data integrity under random payloads, write sizes and pauses, through
 //! every kind of sink the engine has a path for.
 
-use std::io::Read;
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
 use std::process::Command;
 
-use cio::{Creator, Io, Output, Streams};
-use cio_tests::{Collector, TempRoot, pattern};
+use cio::{Creator, Io, Streams};
+use cio_tests::{SinkKind, TempRoot, make_sink, pattern};
 use proptest::prelude::*;
 
 const SHIM: &str = env!("CARGO_BIN_EXE_shim");
 
-/// The kinds of sink, one per way the engine moves bytes.
-#[derive(Clone, Copy, Debug)]
-enum Sink {
-    /// An async writer: the buffered path.
-    Async,
-    /// A blocking writer: the `blocking` pool path.
-    Blocking,
-    /// A regular file: spliced.
-    File,
-    /// A regular file opened for appending: written, never spliced.
-    AppendFile,
-    /// A pipe: spliced.
-    Pipe,
-    /// A Unix socket: spliced.
-    Socket,
-}
-
-/// A sink handed to the engine, and how to get back what reached it.
-fn make_sink(kind: Sink, root: &TempRoot, name: &str) -> (Output, Box<dyn FnOnce() -> Vec<u8>>) {
-    match kind {
-        Sink::Async => {
-            let collector = Collector::new();
-            (
-                Output::from_async(collector.clone()),
-                Box::new(move || collector.bytes()),
-            )
-        }
-        Sink::Blocking => {
-            let collector = Collector::new();
-            (
-                Output::from_blocking(collector.clone()),
-                Box::new(move || collector.bytes()),
-            )
-        }
-        Sink::File | Sink::AppendFile => {
-            let path = root.path().join(name);
-            std::fs::write(&path, b"").unwrap();
-            let append = matches!(kind, Sink::AppendFile);
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .append(append)
-                .open(&path)
-                .unwrap();
-            (
-                Output::from(file),
-                Box::new(move || std::fs::read(path).unwrap()),
-            )
-        }
-        Sink::Pipe => {
-            let (mut reader, writer) = std::io::pipe().unwrap();
-            let drain = std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes).unwrap();
-                bytes
-            });
-            (
-                Output::from_fd(OwnedFd::from(writer)),
-                Box::new(move || drain.join().unwrap()),
-            )
-        }
-        Sink::Socket => {
-            let (ours, mut theirs) = UnixStream::pair().unwrap();
-            let drain = std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                theirs.read_to_end(&mut bytes).unwrap();
-                bytes
-            });
-            (Output::from(ours), Box::new(move || drain.join().unwrap()))
-        }
-    }
-}
-
-fn sink_strategy() -> impl Strategy<Value = Sink> {
+fn sink_strategy() -> impl Strategy<Value = SinkKind> {
     prop_oneof![
-        Just(Sink::Async),
-        Just(Sink::Blocking),
-        Just(Sink::File),
-        Just(Sink::AppendFile),
-        Just(Sink::Pipe),
-        Just(Sink::Socket),
+        Just(SinkKind::Async),
+        Just(SinkKind::Blocking),
+        Just(SinkKind::File),
+        Just(SinkKind::AppendFile),
+        Just(SinkKind::Pipe),
+        Just(SinkKind::Socket),
     ]
 }
 
@@ -113,8 +38,8 @@ proptest! {
         max_pause_us in 0_u64..400,
     ) {
         let root = TempRoot::created("integrity");
-        let (stdout, stdout_bytes) = make_sink(stdout_sink, &root, "stdout.out");
-        let (stderr, stderr_bytes) = make_sink(stderr_sink, &root, "stderr.out");
+        let (stdout, stdout_bytes) = make_sink(stdout_sink, root.path(), "stdout.out");
+        let (stderr, stderr_bytes) = make_sink(stderr_sink, root.path(), "stderr.out");
         let streams = Streams::new()
             .with_stdout(stdout)
             .with_stderr(stderr)
