@@ -379,7 +379,7 @@ fn the_blocking_forms_work_from_a_plain_thread() {
         let mut out_shim = shim_write(&io.config().stdout, 100_000, 5);
         let in_shim = shim_read(&io.config().stdin);
 
-        // More than a FIFO holds: see the FIXME on `STDIN_LEN`.
+        // Less than a FIFO holds: the close may come before the shim opens.
         let input = pattern(9, STDIN_LEN);
         stdin.write_all(&input).unwrap();
         stdin.close().unwrap();
@@ -411,7 +411,7 @@ fn from_ends_hands_out_the_given_ends_and_closes_the_set() {
         let mut out_shim = shim_write(&config.stdout, 5000, 6);
         let in_shim = shim_read(&config.stdin);
 
-        // More than a FIFO holds: see the FIXME on `STDIN_LEN`.
+        // Less than a FIFO holds: the close may come before the shim opens.
         let input = pattern(10, STDIN_LEN);
         let mut received = Vec::new();
         block_on(async {

@@ -2,8 +2,8 @@
 //! hands the task every byte, then end-of-file.
 //!
 //! This file holds a single test, so that no other thread of the process
-//! forks while stdin is open: a child forked then can pass for the task's
-//! reader until it execs (see the FIXME on `STDIN_LEN` in `direct_io.rs`).
+//! forks while stdin is open: the close itself copes with forks (see
+//! `fifo_fork.rs`), and this test looks at the close alone.
 
 use std::process::{Command, Stdio};
 use std::task::{Context, Waker};
