@@ -184,8 +184,7 @@ pub(crate) fn path_handle(dir: impl AsFd, path: impl AsRef<Path>) -> Result<Owne
 /// Sets the mode of the file `handle` refers to. Works on an `O_PATH`
 /// handle, and so on a file whose current mode forbids opening it.
 pub(crate) fn chmod_handle(handle: &OwnedFd, path: &Path, mode: Mode) -> Result<(), Errno> {
-    let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
-    match fs::chmodat(CWD, magic.as_str(), mode, AtFlags::empty()) {
+    match fs::chmodat(CWD, proc_path(handle), mode, AtFlags::empty()) {
         // Without /proc, fall back to the path, checked to be the same file.
         Err(Errno::NOENT) => {}
         other => return other,
@@ -203,8 +202,7 @@ pub(crate) fn chmod_handle(handle: &OwnedFd, path: &Path, mode: Mode) -> Result<
 /// replaced or removed meanwhile. Without `/proc`, it opens `path` without
 /// following a link and checks that it found the same inode.
 pub(crate) fn reopen(handle: &OwnedFd, path: &Path, flags: OFlags) -> Result<OwnedFd, Errno> {
-    let magic = format!("/proc/self/fd/{}", handle.as_raw_fd());
-    match fs::openat(CWD, magic.as_str(), flags, Mode::empty()) {
+    match fs::openat(CWD, proc_path(handle), flags, Mode::empty()) {
         Err(Errno::NOENT) => {}
         other => return other,
     }
@@ -220,6 +218,12 @@ fn reopen_by_path(handle: &OwnedFd, path: &Path, flags: OFlags) -> Result<OwnedF
         true => Ok(fd),
         false => Err(Errno::STALE),
     }
+}
+
+/// The `/proc/self/fd` path of `handle`: it names the very file the handle
+/// refers to, whatever its path names now.
+fn proc_path(handle: &OwnedFd) -> String {
+    format!("/proc/self/fd/{}", handle.as_raw_fd())
 }
 
 /// Whether two descriptors refer to the same file.
